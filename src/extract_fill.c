@@ -1,0 +1,3 @@
+/* extract_fill.c: not written yet */
+#include "config.h"
+typedef int ds_placeholder_extract_fill;

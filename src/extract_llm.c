@@ -1,0 +1,3 @@
+/* extract_llm.c: not written yet */
+#include "config.h"
+typedef int ds_placeholder_extract_llm;

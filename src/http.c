@@ -1,0 +1,3 @@
+/* http.c: not written yet */
+#include "config.h"
+typedef int ds_placeholder_http;

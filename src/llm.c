@@ -1,0 +1,3 @@
+/* llm.c: not written yet */
+#include "config.h"
+typedef int ds_placeholder_llm;

@@ -1,0 +1,3 @@
+/* proto.c: not written yet */
+#include "config.h"
+typedef int ds_placeholder_proto;

@@ -1,0 +1,127 @@
+/*
+ * store.h - the job store: one row per (client_id, SHA256, type).
+ *
+ * A row is an entry the client polls and, until it ends, a job in the
+ * durable queue. States: queued -> running -> done | failed. A running
+ * job holds a lease (lease_until) and a claim token; a job whose lease
+ * ran out is claimed again, and after max_attempts claims it fails with
+ * PROCESSING_ERROR. Stale workers cannot write: completion and failure
+ * name the token they were claimed with.
+ *
+ * One struct store is one SQLite connection (WAL, busy timeout) and is
+ * used by one thread at a time; each thread opens its own. Times are
+ * unix milliseconds. Strings returned in structs are malloc'd and freed
+ * by the matching _free function.
+ */
+#ifndef DS_STORE_H
+#define DS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rc.h"
+
+enum store_state {
+    STORE_QUEUED = 0,
+    STORE_RUNNING,
+    STORE_DONE,
+    STORE_FAILED
+};
+
+struct store;
+
+/* Open (creating) the database file; apply sql_dir's migrations when
+ * migrate != 0. */
+rc_t store_open(const char *path, int busy_timeout_ms, struct store **out);
+void store_close(struct store *st);
+
+/*
+ * Apply every sql_dir/NNN_*.sql whose number is above PRAGMA
+ * user_version, in order, each in one transaction. Safe to call from
+ * several processes at once.
+ */
+rc_t store_migrate(struct store *st, const char *sql_dir);
+int  store_schema_version(struct store *st);
+
+struct store_entry {
+    int64_t           id;
+    enum store_state  state;
+    char             *error_code;   /* failed: the wire code */
+    char             *result;       /* done: base64(IV || AES(result)) */
+};
+void store_entry_free(struct store_entry *e);
+
+/*
+ * Find an entry; RC_NOTFOUND when there is none. Touches its access
+ * time when the stored one is older than touch_ms (polls do not write
+ * every time).
+ */
+rc_t store_lookup(struct store *st, const char *client_id,
+    const char *sha256, const char *type, int64_t now, int64_t touch_ms,
+    struct store_entry *out);
+
+/*
+ * Queue a new job holding the encrypted content and wrapped key.
+ * RC_EXISTS when the (client_id, sha256, type) row exists already.
+ */
+rc_t store_insert(struct store *st, const char *client_id,
+    const char *sha256, const char *type, const unsigned char *content,
+    size_t content_len, const unsigned char *wrapped_key,
+    size_t wrapped_len, int64_t now, int64_t *id_out);
+
+struct store_job {
+    int64_t         id;
+    int64_t         token;
+    int             attempts;       /* including this claim */
+    int64_t         created_at;
+    char           *client_id;
+    char           *sha256;
+    char           *type;
+    unsigned char  *content;
+    size_t          content_len;
+    unsigned char  *wrapped_key;
+    size_t          wrapped_len;
+};
+void store_job_free(struct store_job *job);
+
+/*
+ * Atomically claim the oldest queued job, or a running one whose lease
+ * expired and whose attempts are below max_attempts. RC_NOTFOUND when
+ * none is ready.
+ */
+rc_t store_claim(struct store *st, int64_t now, int64_t lease_ms,
+    int max_attempts, struct store_job *out);
+
+/* Extend a lease; RC_NOTFOUND when the claim is no longer ours. */
+rc_t store_renew(struct store *st, int64_t id, int64_t token,
+    int64_t lease_until);
+
+/*
+ * End a job: done with its encrypted result, or failed with a code.
+ * Drops content and wrapped key. RC_NOTFOUND when the claim is stale
+ * (lease taken over or the job timed out meanwhile).
+ */
+rc_t store_complete(struct store *st, int64_t id, int64_t token,
+    const char *result_b64, int64_t now);
+rc_t store_fail(struct store *st, int64_t id, int64_t token,
+    const char *code, int64_t now);
+
+struct store_sweep_stats {
+    int  exhausted;     /* leases expired at max_attempts: PROCESSING_ERROR */
+    int  timed_out;     /* older than the timeout: PROCESSING_TIMEOUT */
+    int  expired;       /* entries deleted after expiry */
+};
+
+/* Housekeeping; cheap enough to run each time a job thread wakes up. */
+rc_t store_sweep(struct store *st, int64_t now, int max_attempts,
+    int64_t timeout_ms, int64_t expiry_ms, struct store_sweep_stats *out);
+
+/* Delete one entry (sha256 and type given) or all of a client's
+ * (either NULL). *deleted gets the count. */
+rc_t store_clear(struct store *st, const char *client_id,
+    const char *sha256, const char *type, int *deleted);
+
+/* Entries per state, for stats and metrics. */
+rc_t store_count(struct store *st, enum store_state state, int64_t *n);
+
+#endif
