@@ -1,0 +1,3 @@
+/* envelope.c: not written yet */
+#include "config.h"
+typedef int ds_placeholder_envelope;

@@ -1,0 +1,3 @@
+/* extractor.c: not written yet */
+#include "config.h"
+typedef int ds_placeholder_extractor;
