@@ -33,6 +33,7 @@ static const struct {
         "FORM_PROMPT_CONSTRUCTION_FAILED", 400 },
     [DS_FILL_PROMPT_CONSTRUCTION_FAILED] = {
         "FILL_PROMPT_CONSTRUCTION_FAILED", 400 },
+    [DS_INVALID_FIELD]                  = { "INVALID_FIELD", 400 },
     [DS_INVALID_PAYLOAD]                = { "INVALID_PAYLOAD", 400 },
     [DS_REQUEST_TOO_LARGE]              = { "REQUEST_TOO_LARGE", 413 },
     [DS_IMAGE_TOO_LARGE]                = { "IMAGE_TOO_LARGE", 413 },

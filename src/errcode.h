@@ -25,6 +25,7 @@ enum ds_err {
     DS_FORM_PROMPT_CONSTRUCTION_FAILED,
     DS_FILL_PROMPT_CONSTRUCTION_FAILED,
     /* codes this implementation adds */
+    DS_INVALID_FIELD,           /* a field of the wrong type or too long */
     DS_INVALID_PAYLOAD,         /* to_process or file_lib of the wrong shape */
     DS_REQUEST_TOO_LARGE,       /* body over limits.max_body_bytes */
     DS_IMAGE_TOO_LARGE,         /* bytes or pixels of one image over limits */

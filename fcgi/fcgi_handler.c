@@ -1,0 +1,260 @@
+/*
+ * fcgi_handler.c - POST /process, POST /clear, GET /check_status and
+ * GET /public_key.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#define LOG_MODULE "api"
+#include "clock.h"
+#include "fcgi_handler.h"
+#include "fcgi_io.h"
+#include "log.h"
+#include "proto.h"
+#include "store.h"
+#include "worker.h"
+
+static enum ds_err
+handle_store_err(rc_t rc)
+{
+    log_warn("store: %s", rc_str(rc));
+    return DS_DATABASE_ERROR;
+}
+
+/* Answer with what the entry's state says. */
+static void
+handle_entry_reply(struct fcgi_req *req, const struct store_entry *e)
+{
+    json_object  *o;
+
+    switch (e->state) {
+    case STORE_QUEUED:
+    case STORE_RUNNING:
+        fcgi_io_reply(req, 202, "application/json",
+                      "{\"status\":\"processing\"}", 23);
+        return;
+    case STORE_FAILED:
+        fcgi_io_reply_error(req, ds_err_from_name(e->error_code));
+        return;
+    case STORE_DONE:
+        break;
+    }
+    o = json_object_new_object();
+    if (o == NULL
+        || json_object_object_add(o, "status",
+                                  json_object_new_string("completed")) != 0
+        || json_object_object_add(o, "result",
+                json_object_new_string(e->result ? e->result : "")) != 0)
+    {
+        json_object_put(o);
+        fcgi_io_reply_error(req, DS_INTERNAL_ERROR);
+        return;
+    }
+    fcgi_io_reply_json(req, 200, o);
+    json_object_put(o);
+}
+
+/* Look the entry up; 1 when answered from it. */
+static int
+handle_lookup(struct fcgi_req *req, const struct proto_req *pr)
+{
+    const struct cfg    *cfg = &req->app->cfg;
+    struct store_entry   e;
+    rc_t                 rc;
+
+    if (!pr->sha256_ok) {
+        return 0;
+    }
+    memset(&e, 0, sizeof(e));
+    rc = store_lookup(req->st, pr->client_id, pr->sha256, pr->type,
+                      clock_now_ms(), (int64_t) cfg->touch_interval * 1000,
+                      &e);
+    if (rc == RC_NOTFOUND) {
+        return 0;
+    }
+    if (rc != RC_OK) {
+        fcgi_io_reply_error(req, handle_store_err(rc));
+        return 1;
+    }
+    handle_entry_reply(req, &e);
+    store_entry_free(&e);
+    return 1;
+}
+
+/* Check a new submission all the way through before queueing it. */
+static enum ds_err
+handle_accept(struct fcgi_req *req, const struct proto_req *pr,
+    struct proto_sealed *sealed)
+{
+    const struct cfg     *cfg = &req->app->cfg;
+    struct proto_secret   secret;
+    struct proto_limits   lim;
+    json_object          *inner = NULL;
+    enum ds_err           e;
+
+    e = proto_decode(pr, sealed);
+    if (e != DS_OK) {
+        return e;
+    }
+    e = proto_open(req->app->key, sealed, &secret, &inner);
+    OPENSSL_cleanse(&secret, sizeof(secret));
+    if (e != DS_OK) {
+        return e;
+    }
+    lim.max_image_bytes = cfg->max_image_bytes;
+    lim.max_pixels = cfg->max_pixels;
+    lim.max_pages = cfg->max_pages;
+    e = proto_check_payload(inner, pr->kind, &lim);
+    json_object_put(inner);
+    return e;
+}
+
+static void
+handle_submit(struct fcgi_req *req, const struct proto_req *pr)
+{
+    struct proto_sealed  sealed;
+    enum ds_err          e;
+    int64_t              id = 0;
+    rc_t                 rc;
+
+    memset(&sealed, 0, sizeof(sealed));
+    e = handle_accept(req, pr, &sealed);
+    if (e != DS_OK) {
+        log_info("submission refused code=%s", ds_err_name(e));
+        fcgi_io_reply_error(req, e);
+        goto out;
+    }
+    rc = store_insert(req->st, pr->client_id, pr->sha256, pr->type,
+                      sealed.content, sealed.content_len, sealed.wrapped,
+                      sealed.wrapped_len, clock_now_ms(), &id);
+    if (rc == RC_EXISTS) {
+        /* the same submission raced us: answer from its entry */
+        if (!handle_lookup(req, pr)) {
+            fcgi_io_reply_error(req, DS_DATABASE_ERROR);
+        }
+        goto out;
+    }
+    if (rc != RC_OK) {
+        fcgi_io_reply_error(req, handle_store_err(rc));
+        goto out;
+    }
+    log_info("job queued id=%" PRId64 " type=%s bytes=%zu", id, pr->type,
+             sealed.content_len);
+    worker_notify(req->app->worker);
+    fcgi_io_reply(req, 202, "application/json",
+                  "{\"status\":\"processing\"}", 23);
+out:
+    proto_sealed_free(&sealed);
+}
+
+void
+handle_process(struct fcgi_req *req)
+{
+    struct proto_req  pr;
+    enum ds_err       e;
+
+    memset(&pr, 0, sizeof(pr));
+    if (!fcgi_io_is_json(req)) {
+        fcgi_io_reply_error(req, DS_UNSUPPORTED_MEDIA_TYPE);
+        return;
+    }
+    e = fcgi_io_read_body(req, req->app->cfg.max_body_bytes);
+    if (e == DS_OK) {
+        e = proto_parse_process(req->body.data ? req->body.data : "",
+                                req->body.len, &pr);
+    }
+    if (e != DS_OK) {
+        fcgi_io_reply_error(req, e);
+        goto out;
+    }
+    if (handle_lookup(req, &pr)) {
+        goto out;
+    }
+    if (!pr.has_content) {
+        fcgi_io_reply_error(req, DS_TASK_NOT_FOUND);
+        goto out;
+    }
+    handle_submit(req, &pr);
+out:
+    proto_req_free(&pr);
+}
+
+/* With SHA256 (and maybe type) that entry, else all of the client's. */
+static rc_t
+handle_clear_entries(struct fcgi_req *req, const struct proto_req *pr,
+    int *n)
+{
+    static const char *const  types[] = { "doc", "form", "fill" };
+    size_t                    i;
+    int                       k;
+    rc_t                      rc;
+
+    *n = 0;
+    if (!pr->sha256_ok) {
+        return store_clear(req->st, pr->client_id, NULL, NULL, n);
+    }
+    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        if (pr->type != NULL && strcmp(pr->type, types[i]) != 0) {
+            continue;
+        }
+        k = 0;
+        rc = store_clear(req->st, pr->client_id, pr->sha256, types[i], &k);
+        if (rc != RC_OK) {
+            return rc;
+        }
+        *n += k;
+    }
+    return RC_OK;
+}
+
+void
+handle_clear(struct fcgi_req *req)
+{
+    struct proto_req  pr;
+    enum ds_err       e;
+    int               n = 0;
+    rc_t              rc;
+
+    memset(&pr, 0, sizeof(pr));
+    if (!fcgi_io_is_json(req)) {
+        fcgi_io_reply_error(req, DS_UNSUPPORTED_MEDIA_TYPE);
+        return;
+    }
+    e = fcgi_io_read_body(req, req->app->cfg.max_body_bytes);
+    if (e == DS_OK) {
+        e = proto_parse_clear(req->body.data ? req->body.data : "",
+                              req->body.len, &pr);
+    }
+    if (e != DS_OK) {
+        fcgi_io_reply_error(req, e);
+        goto out;
+    }
+    rc = handle_clear_entries(req, &pr, &n);
+    if (rc != RC_OK) {
+        fcgi_io_reply_error(req, handle_store_err(rc));
+        goto out;
+    }
+    log_info("cleared entries=%d", n);
+    fcgi_io_reply(req, 200, "application/json", "{\"status\":\"ok\"}", 15);
+out:
+    proto_req_free(&pr);
+}
+
+void
+handle_check_status(struct fcgi_req *req)
+{
+    fcgi_io_reply(req, 200, "application/json",
+                  "{\"server_status\":\"ok\"}", 22);
+}
+
+void
+handle_public_key(struct fcgi_req *req)
+{
+    fcgi_io_reply(req, 200, "application/x-pem-file", req->app->pubkey_pem,
+                  req->app->pubkey_len);
+}
