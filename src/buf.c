@@ -135,8 +135,11 @@ buf_steal(struct buf *b, size_t *len)
 {
     char  *p;
 
-    if (b->data == NULL && buf_reserve(b, 0) != RC_OK) {
-        return NULL;
+    if (b->data == NULL) {
+        if (buf_reserve(b, 0) != RC_OK) {
+            return NULL;
+        }
+        b->data[0] = '\0';
     }
     p = b->data;
     if (len != NULL) {

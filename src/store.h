@@ -30,8 +30,8 @@ enum store_state {
 
 struct store;
 
-/* Open (creating) the database file; apply sql_dir's migrations when
- * migrate != 0. */
+/* Open (creating) the database file. Migrations are applied separately
+ * with store_migrate. */
 rc_t store_open(const char *path, int busy_timeout_ms, struct store **out);
 void store_close(struct store *st);
 
