@@ -242,23 +242,88 @@ cfg_apply_env(struct cfg *c, char *err, size_t errlen)
     return RC_OK;
 }
 
+/*
+ * libinih reads into a fixed buffer (200 bytes as Debian builds it) and
+ * would hand on the rest of a longer line as a line of its own, which
+ * cuts a value short in silence when the rest looks like a comment.
+ * This reader stops at such a line instead; cfg_load reports it.
+ * XXX: so a value in the file has at most about 190 bytes, not CFG_STR;
+ * a longer api_key has to come from the environment.
+ */
+struct cfg_reader {
+    FILE  *f;
+    int    line;
+    int    too_long;        /* number of the first over-long line */
+    int    max;             /* the library's buffer size */
+};
+
+static char *
+cfg_ini_reader(char *str, int num, void *stream)
+{
+    struct cfg_reader  *r = stream;
+    size_t              n;
+    int                 ch;
+
+    if (r->too_long || fgets(str, num, r->f) == NULL) {
+        return NULL;
+    }
+    r->line++;
+    n = strlen(str);
+    if (n > 0 && str[n - 1] != '\n') {
+        ch = getc(r->f);
+        if (ch != EOF && ch != '\n') {
+            r->too_long = r->line;
+            r->max = num;
+            return NULL;
+        }
+    }
+    return str;
+}
+
+static rc_t
+cfg_load_file(const char *path, struct cfg_parse *p, char *err,
+    size_t errlen)
+{
+    struct cfg_reader  rd = { NULL, 0, 0, 0 };
+    int                r, bad;
+
+    rd.f = fopen(path, "r");
+    if (rd.f == NULL) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return RC_BADINPUT;
+    }
+    r = ini_parse_stream(cfg_ini_reader, &rd, cfg_ini_handler, p);
+    bad = ferror(rd.f);
+    fclose(rd.f);
+
+    if (r > 0) {
+        snprintf(err, errlen, "%s:%d: %s", path, r,
+                 p->failed ? p->why : "syntax error");
+        return RC_BADINPUT;
+    }
+    if (rd.too_long) {
+        snprintf(err, errlen, "%s:%d: line longer than %d characters",
+                 path, rd.too_long, rd.max - 1);
+        return RC_BADINPUT;
+    }
+    if (r < 0 || bad) {
+        snprintf(err, errlen, "%s: cannot read", path);
+        return RC_BADINPUT;
+    }
+    return RC_OK;
+}
+
 rc_t
 cfg_load(const char *path, struct cfg *c, char *err, size_t errlen)
 {
     struct cfg_parse  p = { c, path, err, errlen, 0, "" };
-    int               r;
+    rc_t              rc;
 
     cfg_defaults(c);
     if (path != NULL) {
-        r = ini_parse(path, cfg_ini_handler, &p);
-        if (r < 0) {
-            snprintf(err, errlen, "%s: cannot open", path);
-            return RC_BADINPUT;
-        }
-        if (r > 0) {
-            snprintf(err, errlen, "%s:%d: %s", path, r,
-                     p.failed ? p.why : "syntax error");
-            return RC_BADINPUT;
+        rc = cfg_load_file(path, &p, err, errlen);
+        if (rc != RC_OK) {
+            return rc;
         }
     }
     return cfg_apply_env(c, err, errlen);

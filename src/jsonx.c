@@ -24,12 +24,17 @@ jsonx_parse(const char *s, size_t len, int max_depth)
     }
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
     obj = json_tokener_parse_ex(tok, s, (int) len);
+    off = json_tokener_get_parse_end(tok);
+    if (obj == NULL && json_tokener_get_error(tok) == json_tokener_continue) {
+        /* A number or literal at the very end waits for a delimiter. */
+        obj = json_tokener_parse_ex(tok, " ", 1);
+        off = len;
+    }
     if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success) {
         json_object_put(obj);
         json_tokener_free(tok);
         return NULL;
     }
-    off = json_tokener_get_parse_end(tok);
     json_tokener_free(tok);
 
     for (; off < len; off++) {

@@ -240,6 +240,18 @@ proto_open(struct crypto_key *key, const struct proto_sealed *sealed,
     return DS_OK;
 }
 
+/* The base64 digits of s: what the decoder keeps of it. */
+static size_t
+proto_b64_digits(const char *s)
+{
+    size_t  n;
+
+    for (n = 0; *s != '\0'; s++) {
+        n += *s != ' ' && *s != '\t' && *s != '\r' && *s != '\n';
+    }
+    return n;
+}
+
 /* One image entry: base64 within the byte limit, a format we read. */
 static enum ds_err
 proto_check_image(json_object *item, const struct proto_limits *lim,
@@ -254,7 +266,8 @@ proto_check_image(json_object *item, const struct proto_limits *lim,
         return DS_INVALID_PAYLOAD;
     }
     s = json_object_get_string(item);
-    if ((long) (strlen(s) / 4 * 3) > lim->max_image_bytes + 3) {
+    /* Before decoding; line breaks (Android wraps at 76) are no bytes. */
+    if ((long) (proto_b64_digits(s) / 4 * 3) > lim->max_image_bytes + 3) {
         return DS_IMAGE_TOO_LARGE;
     }
     if (crypto_b64_decode(s, strlen(s), &img, &len) != RC_OK) {
