@@ -211,6 +211,7 @@ main(int argc, char **argv)
     sigset_t           set;
     int                c, i;
 
+    ocr_limit_threads(argv);
     while ((c = getopt(argc, argv, "c:")) != -1) {
         if (c != 'c') {
             usage();

@@ -1037,3 +1037,16 @@ out:
     free(srcs);
     return rc;
 }
+
+void
+ocr_limit_threads(char **argv)
+{
+    if (getenv("OMP_THREAD_LIMIT") != NULL) {
+        return;
+    }
+    if (setenv("OMP_THREAD_LIMIT", "1", 1) != 0) {
+        return;
+    }
+    execv("/proc/self/exe", argv);
+    /* exec failed: run on, slower */
+}

@@ -61,4 +61,12 @@ struct buf;
 rc_t ocr_pool_run(struct ocr_pool *pool, const struct ocr_image *images,
     size_t n, struct buf *out, struct ocr_stats *stats);
 
+/*
+ * Tesseract's OpenMP threads make a page about ten times slower on a
+ * shared machine, and libgomp reads OMP_THREAD_LIMIT only when it loads.
+ * Call first thing in main: when the variable is unset it sets it to 1
+ * and re-executes the program (argv unchanged); returns if that fails.
+ */
+void ocr_limit_threads(char **argv);
+
 #endif

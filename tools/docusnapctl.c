@@ -258,6 +258,7 @@ main(int argc, char **argv)
     char         err[512];
     int          c;
 
+    ocr_limit_threads(argv);
     while ((c = getopt(argc, argv, "+c:")) != -1) {
         if (c != 'c') {
             usage();
