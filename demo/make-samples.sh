@@ -68,3 +68,15 @@ render idcard.png "$idcard" 26 0.3
 # a JPEG too, as phones send
 convert receipt.png -quality 85 -strip receipt.jpg
 rm receipt.png
+
+# A Chinese receipt for the chi_sim test (needs fonts-wqy-zenhei).
+zh='收据
+日期: 2025年3月14日
+商店: 绿叶超市
+苹果  3.20
+牛奶  1.89
+合计: 5.09 元'
+convert -background white -fill black \
+    -font /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc -pointsize 34 \
+    label:"$zh" -bordercolor white -border 40 -colorspace Gray -depth 8 \
+    -strip ../../tests/fixtures/receipt_zh.png

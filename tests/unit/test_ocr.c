@@ -323,6 +323,47 @@ START_TEST(run_phototest)
 }
 END_TEST
 
+/* Chinese: runs where tesseract-ocr-chi-sim is installed (CI does). */
+#define CHI_DATA "/usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata"
+
+START_TEST(run_chinese_receipt)
+{
+    struct ocr_opts   o;
+    struct ocr_pool  *pool = NULL;
+    struct ocr_image  img;
+    struct ocr_stats  st;
+    struct buf        out;
+    unsigned char    *data;
+    char              path[1024];
+    size_t            len;
+
+    if (access(CHI_DATA, R_OK) != 0) {
+        fprintf(stderr, "run_chinese_receipt: chi_sim not installed\n");
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/tests/fixtures/receipt_zh.png",
+             test_srcdir());
+    data = test_read_file(path, &len);
+    ck_assert_ptr_nonnull(data);
+    memset(&o, 0, sizeof(o));
+    o.languages = "chi_sim+eng";
+    o.slots = 1;
+    o.min_text_height = 30;
+    o.max_pixels = CAP_PIXELS;
+    ck_assert_int_eq(ocr_pool_new(&o, &pool), RC_OK);
+    img.data = data;
+    img.len = len;
+    buf_init(&out, BUF_UNLIMITED);
+    ck_assert_int_eq(ocr_pool_run(pool, &img, 1, &out, &st), RC_OK);
+    assert_has(buf_cstr(&out), "\xe5\x90\x88\xe8\xae\xa1");  /* total */
+    assert_has(buf_cstr(&out), "\xe8\xb6\x85\xe5\xb8\x82");  /* market */
+    assert_has(buf_cstr(&out), "5.09");
+    ocr_pool_free(pool);
+    buf_free(&out);
+    free(data);
+}
+END_TEST
+
 START_TEST(run_receipt)
 {
     json_object    *meta, *fields, *total;
@@ -774,6 +815,7 @@ ocr_suite(void)
     run = tcase_create("run");
     tcase_add_test(run, run_phototest);
     tcase_add_test(run, run_receipt);
+    tcase_add_test(run, run_chinese_receipt);
     tcase_add_test(run, run_form);
     tcase_add_test(run, run_unlv_page);
     tcase_add_test(run, run_two_images_in_order);
