@@ -192,8 +192,10 @@ itc_wait(struct itc *c, const char *client_id, const char *type,
     *result = NULL;
     body = itc_body(client_id, type, env, 0);
     for ( ;; ) {
+        /* 502-504: a request in flight on a killed process; poll on */
         if (itc_request(c, "POST", "/process", "application/json", body,
-                        strlen(body), last) == 0 && last->status != 202)
+                        strlen(body), last) == 0 && last->status != 202
+            && (last->status < 502 || last->status > 504))
         {
             break;
         }

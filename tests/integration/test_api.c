@@ -723,14 +723,13 @@ entry_state(struct itc *c, const char *id, const char *type,
     return state;
 }
 
-/* SIGKILL every docusnap-fcgi of a stack; multiwatch starts new ones.
- * "[/]" keeps the pattern from matching the shell that runs pkill. */
+/* SIGKILL every docusnap-fcgi of a stack, the children of its
+ * multiwatch (run/pool.pid); multiwatch starts new ones. */
 static void
 kill_pool_workers(struct itc *c)
 {
-    ck_assert_int_eq(c->dir[0], '/');
-    ck_assert_int_eq(itc_sh("pkill -KILL -f -- '-c [/]%s/docusnap.ini'",
-                            c->dir + 1), 0);
+    ck_assert_int_eq(itc_sh("pkill -KILL -P \"$(cat '%s/run/pool.pid')\"",
+                            c->dir), 0);
 }
 
 START_TEST(test_worker_killed_mid_job)
