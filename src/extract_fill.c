@@ -214,12 +214,15 @@ struct ex_cand {
     const char  *value;         /* borrowed from the library */
     const char  *type;          /* "doc" | "form" */
     const char  *id;            /* borrowed */
+    size_t       entry;         /* which library entry, in order */
 };
 
 struct ex_cands {
     struct ex_cand  *v;
     size_t           n;
     size_t           cap;
+    size_t           entries;   /* library entries seen */
+    int             *cover;     /* per entry: form fields it can fill */
 };
 
 static rc_t
@@ -243,6 +246,7 @@ ex_cand_push(struct ex_cands *c, const char *key, const char *value,
     c->v[c->n].value = value;
     c->v[c->n].type = type;
     c->v[c->n].id = id;
+    c->v[c->n].entry = c->entries;
     c->n += c->v[c->n].canon[0] != '\0';
     return RC_OK;
 }
@@ -295,41 +299,101 @@ ex_cands_load(json_object *lib, const char *self, struct ex_cands *c)
                     return rc;
                 }
             }
+            c->entries++;
         }
     }
     return RC_OK;
 }
 
+/* A field's label, canonical, with its synonym group and tokens. */
+struct ex_field {
+    char           canon[EX_CANON_MAX];
+    int            group;
+    struct ex_toks toks;
+};
+
+static void
+ex_field_init(struct ex_field *f, const char *label)
+{
+    ex_canon(label, f->canon, sizeof(f->canon));
+    f->group = ex_synonym_group(f->canon);
+    ex_toks(f->canon, &f->toks);
+}
+
+/* How well a library key matches a field; *j gets the similarity. */
+static int
+ex_match_level(const struct ex_field *f, const struct ex_cand *cand,
+    double *j)
+{
+    struct ex_toks  ct;
+
+    *j = 0.0;
+    if (strcmp(cand->canon, f->canon) == 0) {
+        return EX_MATCH_EXACT;
+    }
+    if (f->group >= 0 && cand->group == f->group) {
+        return EX_MATCH_SYNONYM;
+    }
+    ex_toks(cand->canon, &ct);
+    *j = ex_jaccard(&f->toks, &ct);
+    return *j >= EX_SIMILAR ? EX_MATCH_SIMILAR : EX_MATCH_NONE;
+}
+
+/*
+ * Count one form field for every entry that fills it by label or
+ * synonym. An entry that fills more of the form wins ties below: the
+ * person's ID card, not the shop's receipt, gives "Telephone".
+ */
+static void
+ex_fill_cover(struct ex_cands *c, const char *label)
+{
+    struct ex_field  f;
+    size_t           i, last = (size_t) -1;
+    double           j;
+
+    ex_field_init(&f, label);
+    for (i = 0; i < c->n; i++) {
+        if (c->v[i].entry != last
+            && ex_match_level(&f, &c->v[i], &j) >= EX_MATCH_SYNONYM)
+        {
+            c->cover[c->v[i].entry]++;
+            last = c->v[i].entry;
+        }
+    }
+}
+
+/* Is a (level, j) match better than the best so far? */
+static int
+ex_fill_better(const struct ex_cands *c, const struct ex_cand *cand,
+    int level, double j, const struct ex_cand *best, int bestl, double bestj)
+{
+    if (level != bestl) {
+        return level > bestl;
+    }
+    if (level == EX_MATCH_SIMILAR && j != bestj) {
+        return j > bestj;
+    }
+    return c->cover[cand->entry] > c->cover[best->entry];
+}
+
 /* The best candidate for a field; NULL when none matches. */
 static const struct ex_cand *
-ex_fill_best(const struct ex_cands *c, const char *field)
+ex_fill_best(const struct ex_cands *c, const char *label)
 {
-    const struct ex_cand  *best;
-    struct ex_toks         ft, ct;
-    char                   canon[EX_CANON_MAX];
+    const struct ex_cand  *best = NULL;
+    struct ex_field        f;
     size_t                 i;
-    double                 j, bestj;
-    int                    group, level, bestl;
+    double                 j, bestj = 0.0;
+    int                    level, bestl = EX_MATCH_NONE;
 
-    ex_canon(field, canon, sizeof(canon));
-    group = ex_synonym_group(canon);
-    ex_toks(canon, &ft);
-    best = NULL;
-    bestl = EX_MATCH_NONE;
-    bestj = 0.0;
-    for (i = 0; i < c->n && bestl < EX_MATCH_EXACT; i++) {
-        j = 0.0;
-        if (strcmp(c->v[i].canon, canon) == 0) {
-            level = EX_MATCH_EXACT;
-        } else if (group >= 0 && c->v[i].group == group) {
-            level = EX_MATCH_SYNONYM;
-        } else {
-            ex_toks(c->v[i].canon, &ct);
-            j = ex_jaccard(&ft, &ct);
-            level = j >= EX_SIMILAR ? EX_MATCH_SIMILAR : EX_MATCH_NONE;
+    ex_field_init(&f, label);
+    for (i = 0; i < c->n; i++) {
+        level = ex_match_level(&f, &c->v[i], &j);
+        if (level == EX_MATCH_NONE) {
+            continue;
         }
-        if (level > bestl || (level == EX_MATCH_SIMILAR
-                              && bestl == EX_MATCH_SIMILAR && j > bestj))
+        if (best == NULL
+            || ex_fill_better(c, &c->v[i], level, j, best, bestl, bestj))
         {
             best = &c->v[i];
             bestl = level;
@@ -394,33 +458,39 @@ ex_form_field(json_object *f)
     return NULL;
 }
 
-/* The form's "fields", then its kv keys whose values are empty. */
+/* The form's "fields", then its kv keys whose values are empty: each
+ * label once, to visit (cover counting, then filling). */
 static rc_t
-ex_fill_fields(json_object *form, json_object *out,
-    const struct ex_cands *c)
+ex_fill_fields(json_object *form, json_object *out, struct ex_cands *c,
+    int counting)
 {
     json_object  *fields, *kv;
     const char   *f;
     size_t        i, n;
-    rc_t          rc;
+    rc_t          rc = RC_OK;
 
     n = jsonx_array(form, "fields", &fields) == JSONX_OK
         ? json_object_array_length(fields) : 0;
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n && rc == RC_OK; i++) {
         f = ex_form_field(json_object_array_get_idx(fields, i));
-        rc = f != NULL ? ex_fill_one(out, c, f) : RC_OK;
-        if (rc != RC_OK) {
-            return rc;
+        if (f != NULL && counting) {
+            ex_fill_cover(c, f);
+        } else if (f != NULL) {
+            rc = ex_fill_one(out, c, f);
         }
     }
-    if (jsonx_object(form, "kv", &kv) != JSONX_OK) {
-        return RC_OK;
+    if (rc != RC_OK || jsonx_object(form, "kv", &kv) != JSONX_OK) {
+        return rc;
     }
     json_object_object_foreach(kv, key, val) {
         if (val != NULL && (!json_object_is_type(val, json_type_string)
                             || ex_kv_value(val) != NULL))
         {
             continue;                   /* filled already */
+        }
+        if (counting) {
+            ex_fill_cover(c, key);
+            continue;
         }
         rc = ex_fill_one(out, c, key);
         if (rc != RC_OK) {
@@ -453,8 +523,16 @@ ex_fill_run(json_object *form, json_object *file_lib, json_object **out)
     res = json_object_new_object();
     rc = res != NULL ? ex_cands_load(file_lib, self, &c) : RC_NOMEM;
     if (rc == RC_OK) {
-        rc = ex_fill_fields(form, res, &c);
+        c.cover = calloc(c.entries + 1, sizeof(*c.cover));
+        rc = c.cover != NULL ? RC_OK : RC_NOMEM;
     }
+    if (rc == RC_OK) {
+        rc = ex_fill_fields(form, res, &c, 1);
+    }
+    if (rc == RC_OK) {
+        rc = ex_fill_fields(form, res, &c, 0);
+    }
+    free(c.cover);
     free(c.v);
     if (rc != RC_OK) {
         json_object_put(res);

@@ -875,6 +875,38 @@ START_TEST(test_fill)
 }
 END_TEST
 
+/*
+ * Regression (demo): a shop receipt listed before the person's ID card
+ * gave the form the shop's phone and address. Among equal label
+ * matches, the entry that fills more of the form wins.
+ */
+START_TEST(test_fill_prefers_covering_entry)
+{
+    struct extract_input   in;
+    json_object           *lib, *form, *res;
+
+    lib = lib_of("{\"docs\": ["
+        " {\"resource_id\": \"receipt\", \"kv\": {\"Phone\": \"0161 1\","
+        "  \"Address\": \"1 Shop St\", \"Date\": \"Mar 14, 2025\"}},"
+        " {\"resource_id\": \"id\", \"kv\": {\"First name\": \"Jo\","
+        "  \"Surname\": \"Ellery\", \"Phone\": \"0161 2\","
+        "  \"Address\": \"4 Mill Lane\"}}]}");
+    form = parse("{\"fields\": [\"First name\", \"Surname\","
+                 " \"Telephone\", \"Address\", \"Date\"]}");
+    memset(&in, 0, sizeof(in));
+    in.kind = EXTRACT_FILL;
+    in.form = form;
+    in.file_lib = lib;
+    ck_assert_int_eq(extract_builtin(&in, &res), RC_OK);
+    ck_fill(res, "Telephone", "0161 2", "doc", "id");
+    ck_fill(res, "Address", "4 Mill Lane", "doc", "id");
+    ck_fill(res, "Date", "Mar 14, 2025", "doc", "receipt");  /* only one */
+    json_object_put(res);
+    json_object_put(form);
+    json_object_put(lib);
+}
+END_TEST
+
 /* A form read by the builtin, filled from a passport it read too. */
 START_TEST(test_fill_roundtrip)
 {
@@ -1369,6 +1401,7 @@ extract_suite(int corpus)
     tcase_add_test(tc, test_related);
     tcase_add_test(tc, test_related_cap);
     tcase_add_test(tc, test_fill);
+    tcase_add_test(tc, test_fill_prefers_covering_entry);
     tcase_add_test(tc, test_fill_roundtrip);
     tcase_add_test(tc, test_fill_shapes);
     tcase_add_test(tc, test_lib_normalise);
