@@ -121,8 +121,8 @@ log_write(enum log_level level, const char *module, int with_errno,
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-    w = snprintf(line + n, sizeof(line) - n, ".%03ldZ [%s] %d %s %s: ",
-                 ts.tv_nsec / 1000000, log_names[level], (int) getpid(),
+    w = snprintf(line + n, sizeof(line) - n, ".%06ldZ [%s] %d %s %s: ",
+                 ts.tv_nsec / 1000, log_names[level], (int) getpid(),
                  log_ctx, module);
     if (w > 0) {
         n += (size_t) w < sizeof(line) - n ? (size_t) w : sizeof(line) - n - 1;
