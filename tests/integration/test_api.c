@@ -974,6 +974,55 @@ START_TEST(test_processing_error_after_attempts)
 }
 END_TEST
 
+/* ---- startup ------------------------------------------------------- */
+
+/* Start docusnap-fcgi on a key with mode m; its exit status, stderr in
+ * err. */
+static int
+start_with_key_mode(const char *dir, int mode, char *err, size_t errlen)
+{
+    char   cmd[4096];
+    FILE  *f;
+    size_t n;
+    int    st;
+
+    snprintf(cmd, sizeof(cmd), "%s/keys.ini", dir);
+    f = fopen(cmd, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "[paths]\nprivate_key = %s/key.pem\npublic_key = %s/pub.pem\n"
+            "database = %s/db\nsql_dir = %s/sql\n[log]\nfile =\n", dir, dir,
+            dir, getenv("DS_SRCDIR"));
+    fclose(f);
+    ck_assert_int_eq(itc_sh("cp '%s/keys/private_key.pem' '%s/key.pem' && "
+                            "cp '%s/keys/public_key.pem' '%s/pub.pem' && "
+                            "chmod %o '%s/key.pem'", main_stack.dir, dir,
+                            main_stack.dir, dir, (unsigned) mode, dir), 0);
+    snprintf(cmd, sizeof(cmd), "timeout 10 '%s/fcgi/docusnap-fcgi' -c "
+             "'%s/keys.ini' </dev/null 2>'%s/err' >/dev/null",
+             getenv("DS_BUILDDIR"), dir, dir);
+    st = itc_sh("%s", cmd);
+    snprintf(cmd, sizeof(cmd), "%s/err", dir);
+    f = fopen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    n = fread(err, 1, errlen - 1, f);
+    err[n] = '\0';
+    fclose(f);
+    return st;
+}
+
+START_TEST(test_refuses_readable_private_key)
+{
+    char  dir[] = "/tmp/docusnap-keytest.XXXXXX", err[4096];
+
+    NEED(have_main && getenv("DS_BUILDDIR") != NULL);
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(start_with_key_mode(dir, 0644, err, sizeof(err)), 1);
+    ck_assert_msg(strstr(err, "private key") != NULL, "stderr: %s", err);
+    ck_assert_int_eq(start_with_key_mode(dir, 0640, err, sizeof(err)), 1);
+    itc_sh("rm -rf '%s'", dir);
+}
+END_TEST
+
 static Suite *
 api_suite(void)
 {
@@ -991,6 +1040,7 @@ api_suite(void)
     tcase_add_test(tc, test_payload_errors);
     tcase_add_test(tc, test_body_too_large);
     tcase_add_test(tc, test_http_redirects);
+    tcase_add_test(tc, test_refuses_readable_private_key);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("jobs");
