@@ -152,6 +152,26 @@ out:
     proto_sealed_free(&sealed);
 }
 
+typedef enum ds_err (*handle_parse_fn)(const char *body, size_t len,
+    struct proto_req *pr);
+
+/* A JSON body, read within the limit and parsed by parse. */
+static enum ds_err
+handle_read_json(struct fcgi_req *req, handle_parse_fn parse,
+    struct proto_req *pr)
+{
+    enum ds_err  e;
+
+    if (!fcgi_io_is_json(req)) {
+        return DS_UNSUPPORTED_MEDIA_TYPE;
+    }
+    e = fcgi_io_read_body(req, req->app->cfg.max_body_bytes);
+    if (e != DS_OK) {
+        return e;
+    }
+    return parse(req->body.data ? req->body.data : "", req->body.len, pr);
+}
+
 void
 handle_process(struct fcgi_req *req)
 {
@@ -159,15 +179,7 @@ handle_process(struct fcgi_req *req)
     enum ds_err       e;
 
     memset(&pr, 0, sizeof(pr));
-    if (!fcgi_io_is_json(req)) {
-        fcgi_io_reply_error(req, DS_UNSUPPORTED_MEDIA_TYPE);
-        return;
-    }
-    e = fcgi_io_read_body(req, req->app->cfg.max_body_bytes);
-    if (e == DS_OK) {
-        e = proto_parse_process(req->body.data ? req->body.data : "",
-                                req->body.len, &pr);
-    }
+    e = handle_read_json(req, proto_parse_process, &pr);
     if (e != DS_OK) {
         fcgi_io_reply_error(req, e);
         goto out;
@@ -221,15 +233,7 @@ handle_clear(struct fcgi_req *req)
     rc_t              rc;
 
     memset(&pr, 0, sizeof(pr));
-    if (!fcgi_io_is_json(req)) {
-        fcgi_io_reply_error(req, DS_UNSUPPORTED_MEDIA_TYPE);
-        return;
-    }
-    e = fcgi_io_read_body(req, req->app->cfg.max_body_bytes);
-    if (e == DS_OK) {
-        e = proto_parse_clear(req->body.data ? req->body.data : "",
-                              req->body.len, &pr);
-    }
+    e = handle_read_json(req, proto_parse_clear, &pr);
     if (e != DS_OK) {
         fcgi_io_reply_error(req, e);
         goto out;

@@ -32,6 +32,32 @@ proto_is_hex64(const char *s)
 }
 
 static enum ds_err
+proto_client_id(struct proto_req *req)
+{
+    json_object     *v;
+    enum jsonx_get   g;
+    size_t           n;
+
+    g = jsonx_string(req->root, "client_id", &req->client_id);
+    if (g == JSONX_MISSING) {
+        return DS_MISSING_REQUIRED_FIELD;
+    }
+    if (g == JSONX_TYPE) {
+        return DS_INVALID_FIELD;
+    }
+    /* "\u0000" inside would cut the id short where C reads it */
+    (void) json_object_object_get_ex(req->root, "client_id", &v);
+    n = strlen(req->client_id);
+    if (n == 0 || n > PROTO_MAX_CLIENT_ID
+        || (int) n != json_object_get_string_len(v))
+    {
+        return DS_INVALID_FIELD;
+    }
+    return DS_OK;
+}
+
+/* The outer JSON object and its client_id, which every route needs. */
+static enum ds_err
 proto_parse_root(const char *body, size_t len, struct proto_req *req)
 {
     memset(req, 0, sizeof(*req));
@@ -41,24 +67,7 @@ proto_parse_root(const char *body, size_t len, struct proto_req *req)
     {
         return DS_INVALID_JSON;
     }
-    return DS_OK;
-}
-
-static enum ds_err
-proto_client_id(struct proto_req *req)
-{
-    enum jsonx_get  g;
-
-    g = jsonx_string(req->root, "client_id", &req->client_id);
-    if (g == JSONX_MISSING) {
-        return DS_MISSING_REQUIRED_FIELD;
-    }
-    if (g == JSONX_TYPE || req->client_id[0] == '\0'
-        || strlen(req->client_id) > PROTO_MAX_CLIENT_ID)
-    {
-        return DS_INVALID_FIELD;
-    }
-    return DS_OK;
+    return proto_client_id(req);
 }
 
 static enum ds_err
@@ -110,10 +119,6 @@ proto_parse_process(const char *body, size_t len, struct proto_req *req)
     if (e != DS_OK) {
         return e;
     }
-    e = proto_client_id(req);
-    if (e != DS_OK) {
-        return e;
-    }
 
     gt = jsonx_string(req->root, "type", &req->type);
     gs = jsonx_string(req->root, "SHA256", &sha);
@@ -142,10 +147,6 @@ proto_parse_clear(const char *body, size_t len, struct proto_req *req)
     const char     *sha;
 
     e = proto_parse_root(body, len, req);
-    if (e != DS_OK) {
-        return e;
-    }
-    e = proto_client_id(req);
     if (e != DS_OK) {
         return e;
     }

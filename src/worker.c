@@ -121,6 +121,19 @@ worker_run_one(const struct job_ctx *ctx, struct store *st, struct worker *w,
     return rc;
 }
 
+/* The monotonic time ms from now, for pthread_cond_timedwait. */
+static void
+worker_deadline(struct timespec *ts, int64_t ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long) (ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 /* Wait for a notification or the sweep interval; 0 when told to stop. */
 static int
 worker_wait(struct worker *w)
@@ -129,13 +142,7 @@ worker_wait(struct worker *w)
     int              ms = w->ctx->cfg->sweep_interval_ms;
     int              r = 0, go;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long) (ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    worker_deadline(&ts, ms);
     pthread_mutex_lock(&w->lock);
     while (!w->stop && w->pending == 0 && r != ETIMEDOUT) {
         r = pthread_cond_timedwait(&w->wake, &w->lock, &ts);
@@ -171,13 +178,7 @@ worker_heartbeat(void *arg)
         return NULL;
     }
     while (!stop) {
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += period / 1000;
-        ts.tv_nsec += (long) (period % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        worker_deadline(&ts, period);
         pthread_mutex_lock(&w->lock);
         while (!w->stop
                && pthread_cond_timedwait(&w->hb_wake, &w->lock, &ts) == 0)

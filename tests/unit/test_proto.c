@@ -308,6 +308,9 @@ START_TEST(test_process_invalid_field)
     ck_assert_int_eq(process_with("client_id", "1"), DS_INVALID_FIELD);
     ck_assert_int_eq(process_with("client_id", "[\"c1\"]"), DS_INVALID_FIELD);
     ck_assert_int_eq(process_with("client_id", "\"\""), DS_INVALID_FIELD);
+    /* a NUL inside would cut the id short: another client's id */
+    ck_assert_int_eq(process_with("client_id", "\"a\\u0000b\""),
+                     DS_INVALID_FIELD);
     ck_assert_int_eq(process_with("SHA256", "1"), DS_INVALID_FIELD);
     ck_assert_int_eq(process_with("has_content", "\"true\""),
                      DS_INVALID_FIELD);
