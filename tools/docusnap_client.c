@@ -32,7 +32,7 @@
 #define EXIT_REMOTE         2
 #define EXIT_USAGE          64
 
-#define DEFAULT_URL         "http://127.0.0.1/api/v1"
+#define DEFAULT_URL         "https://127.0.0.1/api/v1"
 #define DEFAULT_TIMEOUT_S   120
 #define MAX_TIMEOUT_S       86400
 #define MAX_FILE            (64L * 1024 * 1024)
