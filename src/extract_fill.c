@@ -334,6 +334,11 @@ ex_match_level(const struct ex_field *f, const struct ex_cand *cand,
     if (f->group >= 0 && cand->group == f->group) {
         return EX_MATCH_SYNONYM;
     }
+    /* a known label means only what its group says: "Date" is not
+     * "Date of birth", though half their words agree */
+    if (cand->group >= 0) {
+        return EX_MATCH_NONE;
+    }
     ex_toks(cand->canon, &ct);
     *j = ex_jaccard(&f->toks, &ct);
     return *j >= EX_SIMILAR ? EX_MATCH_SIMILAR : EX_MATCH_NONE;

@@ -902,6 +902,15 @@ START_TEST(test_fill_prefers_covering_entry)
     ck_fill(res, "Address", "4 Mill Lane", "doc", "id");
     ck_fill(res, "Date", "Mar 14, 2025", "doc", "receipt");  /* only one */
     json_object_put(res);
+
+    /* without the receipt, "Date" is not filled with a date of birth */
+    json_object_put(lib);
+    lib = lib_of("{\"docs\": [{\"resource_id\": \"id\", \"kv\": {"
+        "\"Date of Birth\": \"Sep 07, 1991\"}}]}");
+    in.file_lib = lib;
+    ck_assert_int_eq(extract_builtin(&in, &res), RC_OK);
+    ck_assert(!json_object_object_get_ex(res, "Date", NULL));
+    json_object_put(res);
     json_object_put(form);
     json_object_put(lib);
 }
