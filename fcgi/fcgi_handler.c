@@ -196,34 +196,6 @@ out:
     proto_req_free(&pr);
 }
 
-/* With SHA256 (and maybe type) that entry, else all of the client's. */
-static rc_t
-handle_clear_entries(struct fcgi_req *req, const struct proto_req *pr,
-    int *n)
-{
-    static const char *const  types[] = { "doc", "form", "fill" };
-    size_t                    i;
-    int                       k;
-    rc_t                      rc;
-
-    *n = 0;
-    if (!pr->sha256_ok) {
-        return store_clear(req->st, pr->client_id, NULL, NULL, n);
-    }
-    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-        if (pr->type != NULL && strcmp(pr->type, types[i]) != 0) {
-            continue;
-        }
-        k = 0;
-        rc = store_clear(req->st, pr->client_id, pr->sha256, types[i], &k);
-        if (rc != RC_OK) {
-            return rc;
-        }
-        *n += k;
-    }
-    return RC_OK;
-}
-
 void
 handle_clear(struct fcgi_req *req)
 {
@@ -238,7 +210,9 @@ handle_clear(struct fcgi_req *req)
         fcgi_io_reply_error(req, e);
         goto out;
     }
-    rc = handle_clear_entries(req, &pr, &n);
+    /* SHA256 and type narrow what goes, each when given */
+    rc = store_clear(req->st, pr.client_id, pr.sha256_ok ? pr.sha256 : NULL,
+                     pr.type, &n);
     if (rc != RC_OK) {
         fcgi_io_reply_error(req, handle_store_err(rc));
         goto out;

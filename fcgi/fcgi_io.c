@@ -80,16 +80,17 @@ fcgi_io_is_json(struct fcgi_req *req)
 }
 
 void
-fcgi_io_reply(struct fcgi_req *req, int status, const char *ctype,
-    const char *body, size_t len)
+fcgi_io_reply_hdr(struct fcgi_req *req, int status, const char *ctype,
+    const char *headers, const char *body, size_t len)
 {
     struct buf  out;
 
     req->status = status;
     buf_init(&out, BUF_UNLIMITED);
     if (buf_printf(&out, "Status: %d %s\r\nContent-Type: %s\r\n"
-                   "Content-Length: %zu\r\nCache-Control: no-store\r\n\r\n",
-                   status, fcgi_io_reason(status), ctype, len) != RC_OK
+                   "Content-Length: %zu\r\nCache-Control: no-store\r\n"
+                   "%s\r\n", status, fcgi_io_reason(status), ctype, len,
+                   headers != NULL ? headers : "") != RC_OK
         || buf_append(&out, body, len) != RC_OK)
     {
         buf_free(&out);
@@ -100,6 +101,13 @@ fcgi_io_reply(struct fcgi_req *req, int status, const char *ctype,
         log_warn("client went away before the reply");
     }
     buf_free(&out);
+}
+
+void
+fcgi_io_reply(struct fcgi_req *req, int status, const char *ctype,
+    const char *body, size_t len)
+{
+    fcgi_io_reply_hdr(req, status, ctype, NULL, body, len);
 }
 
 void
@@ -118,7 +126,8 @@ fcgi_io_reply_json(struct fcgi_req *req, int status, json_object *obj)
 }
 
 void
-fcgi_io_reply_error(struct fcgi_req *req, enum ds_err e)
+fcgi_io_reply_error_hdr(struct fcgi_req *req, enum ds_err e,
+    const char *headers)
 {
     char  body[128];
     int   n;
@@ -126,6 +135,12 @@ fcgi_io_reply_error(struct fcgi_req *req, enum ds_err e)
     n = snprintf(body, sizeof(body),
                  "{\"status\":\"error\",\"error_detail\":\"%s\"}",
                  ds_err_name(e));
-    fcgi_io_reply(req, ds_err_http_status(e), "application/json", body,
-                  (size_t) n);
+    fcgi_io_reply_hdr(req, ds_err_http_status(e), "application/json",
+                      headers, body, (size_t) n);
+}
+
+void
+fcgi_io_reply_error(struct fcgi_req *req, enum ds_err e)
+{
+    fcgi_io_reply_error_hdr(req, e, NULL);
 }

@@ -22,9 +22,14 @@ int fcgi_io_is_json(struct fcgi_req *req);
 
 void fcgi_io_reply(struct fcgi_req *req, int status, const char *ctype,
     const char *body, size_t len);
+/* The same with extra header lines, each ending in CRLF (may be NULL). */
+void fcgi_io_reply_hdr(struct fcgi_req *req, int status, const char *ctype,
+    const char *headers, const char *body, size_t len);
 /* Reply with obj as compact JSON; obj stays the caller's. */
 void fcgi_io_reply_json(struct fcgi_req *req, int status, json_object *obj);
 /* {"status":"error","error_detail":CODE} with the code's status. */
 void fcgi_io_reply_error(struct fcgi_req *req, enum ds_err e);
+void fcgi_io_reply_error_hdr(struct fcgi_req *req, enum ds_err e,
+    const char *headers);
 
 #endif

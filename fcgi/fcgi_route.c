@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "fcgi_handler.h"
@@ -21,6 +22,7 @@ static const struct route routes[] = {
     { "GET",  "/check_status", handle_check_status },
     { "HEAD", "/check_status", handle_check_status },
     { "GET",  "/public_key",   handle_public_key },
+    { "HEAD", "/public_key",   handle_public_key },
 };
 
 /* The request path below the configured prefix, without a query. */
@@ -57,12 +59,36 @@ route_path(struct fcgi_req *req, char *out, size_t outlen)
     return out;
 }
 
+/* "Allow: GET, HEAD\r\n" for a path; empty when the path is unknown. */
+static void
+route_allow(const char *path, char *out, size_t outlen)
+{
+    size_t  i, n = 0;
+    int     w;
+
+    out[0] = '\0';
+    for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (strcmp(routes[i].path, path) != 0) {
+            continue;
+        }
+        w = snprintf(out + n, outlen - n, "%s%s", n ? ", " : "Allow: ",
+                     routes[i].method);
+        if (w < 0 || (size_t) w >= outlen - n) {
+            out[0] = '\0';
+            return;
+        }
+        n += (size_t) w;
+    }
+    if (n > 0 && n + 3 <= outlen) {
+        memcpy(out + n, "\r\n", 3);
+    }
+}
+
 void
 route_dispatch(struct fcgi_req *req)
 {
-    char    path[256];
+    char    path[256], allow[128];
     size_t  i;
-    int     path_known = 0;
 
     req->method = FCGX_GetParam("REQUEST_METHOD", req->fr->envp);
     req->path = route_path(req, path, sizeof(path));
@@ -71,15 +97,17 @@ route_dispatch(struct fcgi_req *req)
         return;
     }
     for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (strcmp(routes[i].path, req->path) != 0) {
-            continue;
-        }
-        path_known = 1;
-        if (strcmp(routes[i].method, req->method) == 0) {
+        if (strcmp(routes[i].path, req->path) == 0
+            && strcmp(routes[i].method, req->method) == 0)
+        {
             routes[i].handler(req);
             return;
         }
     }
-    fcgi_io_reply_error(req, path_known ? DS_METHOD_NOT_ALLOWED
-                                        : DS_NOT_FOUND);
+    route_allow(req->path, allow, sizeof(allow));
+    if (allow[0] == '\0') {
+        fcgi_io_reply_error(req, DS_NOT_FOUND);
+        return;
+    }
+    fcgi_io_reply_error_hdr(req, DS_METHOD_NOT_ALLOWED, allow);
 }

@@ -44,8 +44,7 @@ enum store_sql {
     SQL_EXHAUSTED,
     SQL_TIMED_OUT,
     SQL_EXPIRE,
-    SQL_CLEAR_ONE,
-    SQL_CLEAR_CLIENT,
+    SQL_CLEAR,
     SQL_COUNT,
     SQL_N
 };
@@ -120,11 +119,9 @@ static const char *const store_sqls[SQL_N] = {
 
     [SQL_EXPIRE] = "DELETE FROM entries WHERE accessed_at < ?1",
 
-    [SQL_CLEAR_ONE] =
-        "DELETE FROM entries"
-        " WHERE client_id = ?1 AND sha256 = ?2 AND type = ?3",
-
-    [SQL_CLEAR_CLIENT] = "DELETE FROM entries WHERE client_id = ?1",
+    /* NULL for sha256 or type: any */
+    [SQL_CLEAR] = "DELETE FROM entries WHERE client_id = ?1"
+        " AND (?2 IS NULL OR sha256 = ?2) AND (?3 IS NULL OR type = ?3)",
 
     [SQL_COUNT] = "SELECT count(*) FROM entries WHERE state = ?1"
 };
@@ -1016,24 +1013,26 @@ store_clear(struct store *st, const char *client_id,
     const char *sha256, const char *type, int *deleted)
 {
     sqlite3_stmt  *s;
-    int            one, src;
+    int            src;
     rc_t           rc;
 
     *deleted = 0;
     if (client_id == NULL) {
         return RC_BADINPUT;
     }
-    one = sha256 != NULL && type != NULL;
-    rc = store_stmt(st, one ? SQL_CLEAR_ONE : SQL_CLEAR_CLIENT, &s);
+    rc = store_stmt(st, SQL_CLEAR, &s);
     if (rc != RC_OK) {
         return rc;
     }
     src = sqlite3_bind_text(s, 1, client_id, -1, SQLITE_STATIC);
-    if (src == SQLITE_OK && one) {
-        src = sqlite3_bind_text(s, 2, sha256, -1, SQLITE_STATIC);
-        if (src == SQLITE_OK) {
-            src = sqlite3_bind_text(s, 3, type, -1, SQLITE_STATIC);
-        }
+    if (src == SQLITE_OK) {
+        src = sha256 != NULL
+              ? sqlite3_bind_text(s, 2, sha256, -1, SQLITE_STATIC)
+              : sqlite3_bind_null(s, 2);
+    }
+    if (src == SQLITE_OK) {
+        src = type != NULL ? sqlite3_bind_text(s, 3, type, -1, SQLITE_STATIC)
+                           : sqlite3_bind_null(s, 3);
     }
     if (src != SQLITE_OK) {
         return store_bind_err(st, s, "clear");

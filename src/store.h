@@ -116,8 +116,8 @@ struct store_sweep_stats {
 rc_t store_sweep(struct store *st, int64_t now, int max_attempts,
     int64_t timeout_ms, int64_t expiry_ms, struct store_sweep_stats *out);
 
-/* Delete one entry (sha256 and type given) or all of a client's
- * (either NULL). *deleted gets the count. */
+/* Delete a client's entries, only those of sha256 and of type where
+ * these are not NULL. *deleted gets the count. */
 rc_t store_clear(struct store *st, const char *client_id,
     const char *sha256, const char *type, int *deleted);
 
