@@ -6,6 +6,8 @@
  * is decoded; the page is decoded, flattened onto white, made 8 bpp
  * grey, upscaled when its text is small and deskewed. With an engine
  * taken from the pool, orientation is fixed (OSD) and the text read.
+ * When words are asked for, each word's box is mapped back through
+ * those steps onto the page as decoded.
  */
 #include "config.h"
 
@@ -17,7 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
 #include <leptonica/allheaders.h>
+#include <gif_lib.h>
 #include <tesseract/capi.h>
 
 #define LOG_MODULE "ocr"
@@ -95,16 +99,26 @@ struct ocr_src {
 
 /* One page's reading. */
 struct ocr_text {
-    char  *text;                    /* TessDeleteText */
-    int    conf;                    /* 0..100 */
+    char         *text;             /* TessDeleteText */
+    int           conf;             /* 0..100 */
+    int           turns;            /* clockwise quarter turns read at */
+    json_object  *words;            /* asked for: boxes as read, or NULL */
+};
+
+/* How a decoded page became the image the engine read (before turns). */
+struct ocr_geom {
+    l_int32  w0, h0;                /* decoded */
+    l_int32  w1, h1;                /* scaled; deskew keeps the size */
+    float    angle;                 /* deskew applied, degrees */
 };
 
 /* The state of one ocr_pool_run. */
 struct ocr_run {
-    struct buf   text;
-    int          page;              /* last page number handed out */
-    double       conf_sum;
-    int          conf_pages;        /* pages that gave any text */
+    struct buf    text;
+    int           page;             /* last page number handed out */
+    double        conf_sum;
+    int           conf_pages;       /* pages that gave any text */
+    json_object  *words;            /* NULL: not asked for */
 };
 
 long ocr_pool_engines_made(struct ocr_pool *pool);
@@ -201,6 +215,110 @@ ocr_tiff_pages(const unsigned char *data, size_t len, int *pages)
     return DS_OK;
 }
 
+struct ocr_gif_reader {
+    const unsigned char  *data;
+    size_t                len;
+    size_t                off;
+};
+
+static int
+ocr_gif_read(GifFileType *gif, GifByteType *out, int n)
+{
+    struct ocr_gif_reader  *r = gif->UserData;
+    size_t                  k;
+
+    if (n <= 0) {
+        return 0;
+    }
+    k = r->len - r->off < (size_t) n ? r->len - r->off : (size_t) n;
+    memcpy(out, r->data + r->off, k);
+    r->off += k;
+    return (int) k;
+}
+
+/* Skip one record's data sub-blocks without decoding them. */
+static int
+ocr_gif_skip(GifFileType *gif, GifRecordType type)
+{
+    GifByteType  *block = NULL;
+    int           code, size;
+
+    if (type == IMAGE_DESC_RECORD_TYPE) {
+        if (DGifGetCode(gif, &size, &block) != GIF_OK) {
+            return -1;
+        }
+        while (block != NULL) {
+            if (DGifGetCodeNext(gif, &block) != GIF_OK) {
+                return -1;
+            }
+        }
+        return 0;
+    }
+    if (DGifGetExtension(gif, &code, &block) != GIF_OK) {
+        return -1;
+    }
+    while (block != NULL) {
+        if (DGifGetExtensionNext(gif, &block) != GIF_OK) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * A GIF's size for the pixel cap, from its frame descriptors (giflib,
+ * no pixel decoded): leptonica decodes every frame (DGifSlurp), and a
+ * frame may be larger than the screen the header declares, so *w x *h
+ * is made to cover the screen and all frames' areas added up.
+ */
+static enum ds_err
+ocr_gif_size(const unsigned char *data, size_t len, l_int32 *w, l_int32 *h)
+{
+    struct ocr_gif_reader  r = { data, len, 0 };
+    GifFileType           *gif;
+    GifRecordType          type;
+    int64_t                area = 0;
+    int                    err = 0, ok = 0;
+
+    gif = DGifOpen(&r, ocr_gif_read, &err);
+    if (gif == NULL) {
+        return DS_UNSUPPORTED_IMAGE;
+    }
+    *w = gif->SWidth;
+    *h = gif->SHeight;
+    for ( ;; ) {
+        if (DGifGetRecordType(gif, &type) != GIF_OK) {
+            break;
+        }
+        if (type == TERMINATE_RECORD_TYPE) {
+            ok = 1;
+            break;
+        }
+        if (type == IMAGE_DESC_RECORD_TYPE) {
+            if (DGifGetImageDesc(gif) != GIF_OK) {
+                break;
+            }
+            area += (int64_t) gif->Image.Width * gif->Image.Height;
+        }
+        if ((type == IMAGE_DESC_RECORD_TYPE || type == EXTENSION_RECORD_TYPE)
+            && ocr_gif_skip(gif, type) != 0)
+        {
+            break;
+        }
+    }
+    (void) DGifCloseFile(gif, &err);
+
+    /* a truncated GIF whose frames read so far fit is left to decode */
+    if (!ok && area == 0) {
+        return DS_UNSUPPORTED_IMAGE;
+    }
+    if (area > (int64_t) *w * *h) {
+        *w = area > INT32_MAX ? INT32_MAX : (l_int32) area;
+        *h = 1;
+    }
+    return DS_OK;
+}
+
 /* Width and height of one page, from the header only. */
 static enum ds_err
 ocr_page_size(const struct ocr_src *src, int page, l_int32 *w, l_int32 *h)
@@ -212,18 +330,7 @@ ocr_page_size(const struct ocr_src *src, int page, l_int32 *w, l_int32 *h)
         bad = readHeaderMemTiff(d, src->len, page, w, h, NULL, NULL, NULL,
             NULL, NULL);
     } else if (src->format == IFF_GIF) {
-        /*
-         * pixReadHeaderMem decodes a whole GIF to learn its size: read
-         * the logical screen size (bytes 6-9, little-endian) instead.
-         * XXX: a frame larger than the screen is not caught here; giflib
-         * allocates it in full. Walking the frame descriptors fixes it.
-         */
-        if (src->len < 10) {
-            return DS_UNSUPPORTED_IMAGE;
-        }
-        *w = d[6] | (d[7] << 8);
-        *h = d[8] | (d[9] << 8);
-        bad = 0;
+        return ocr_gif_size(d, src->len, w, h);
     } else {
         bad = pixReadHeaderMem(d, src->len, NULL, w, h, NULL, NULL, NULL);
     }
@@ -236,14 +343,16 @@ ocr_page_size(const struct ocr_src *src, int page, l_int32 *w, l_int32 *h)
 
 /*
  * Fill src from data: format, page count, and every page's size checked
- * against max_pixels (<= 0: no limit).
- * XXX: each TIFF page header is found by walking the directory chain
- * from the start, so a file of n pages costs n^2 directory reads; the
- * caller's max_pages check comes after. A page cap argument fixes it.
+ * against max_pixels (<= 0: no limit). More than max_pages pages (<= 0:
+ * no limit) is DS_TOO_MANY_PAGES before any page is looked at: each TIFF
+ * page header is found by walking the directory chain from the start,
+ * so checking n pages costs n^2 directory reads.
+ * XXX: counting the pages still reads every directory (linear in the
+ * file's size); libtiff could stop at the cap.
  */
 static enum ds_err
 ocr_inspect(const unsigned char *data, size_t len, long max_pixels,
-    struct ocr_src *src)
+    int max_pages, struct ocr_src *src)
 {
     enum ds_err  e;
     l_int32      w, h;
@@ -265,6 +374,9 @@ ocr_inspect(const unsigned char *data, size_t len, long max_pixels,
             return e;
         }
     }
+    if (max_pages > 0 && src->pages > max_pages) {
+        return DS_TOO_MANY_PAGES;
+    }
 
     for (i = 0; i < src->pages; i++) {
         e = ocr_page_size(src, i, &w, &h);
@@ -281,17 +393,24 @@ ocr_inspect(const unsigned char *data, size_t len, long max_pixels,
 }
 
 enum ds_err
-ocr_probe(const unsigned char *data, size_t len, long max_pixels,
-    int *pages)
+ocr_probe_pages(const unsigned char *data, size_t len, long max_pixels,
+    int max_pages, int *pages)
 {
     struct ocr_src  src;
     enum ds_err     e;
 
-    e = ocr_inspect(data, len, max_pixels, &src);
+    e = ocr_inspect(data, len, max_pixels, max_pages, &src);
     if (pages != NULL) {
         *pages = e == DS_OK ? src.pages : 0;
     }
     return e;
+}
+
+enum ds_err
+ocr_probe(const unsigned char *data, size_t len, long max_pixels,
+    int *pages)
+{
+    return ocr_probe_pages(data, len, max_pixels, 0, pages);
 }
 
 /* -------------------------------------------------------------------- */
@@ -676,20 +795,40 @@ ocr_pix_step(PIX **pix, PIX *next, const char *what)
     return RC_OK;
 }
 
+/* Deskew *pix when a credible skew is found; geom->angle gets it. */
+static void
+ocr_deskew(PIX **pix, struct ocr_geom *geom)
+{
+    PIX        *next;
+    l_float32   angle = 0.0f, conf = 0.0f;
+
+    /* a clone when no credible skew is found, NULL when too small */
+    next = pixFindSkewAndDeskew(*pix, 2, &angle, &conf);
+    log_debug("skew %.2f deg (conf %.1f)", angle, conf);
+    if (next == NULL) {
+        return;
+    }
+    if (next != *pix) {
+        geom->angle = angle;
+    }
+    pixDestroy(pix);
+    *pix = next;
+}
+
 /*
  * From a decoded page to what tesseract reads: alpha composited onto
  * white, 8 bpp grey (colour maps dropped, 16 bpp cut to its high byte),
  * small text enlarged, deskewed. Deskew comes last: turning a receipt
  * by 0.1 degree before enlarging it took its CER from 11% to 75%.
- * *out is the caller's.
+ * *out is the caller's; geom says how the page was changed.
  */
 static rc_t
-ocr_prepare(const struct ocr_pool *pool, PIX *page, PIX **out)
+ocr_prepare(const struct ocr_pool *pool, PIX *page, PIX **out,
+    struct ocr_geom *geom)
 {
-    PIX        *pix, *next;
-    l_float32   angle = 0.0f, conf = 0.0f;
-    float       f;
-    rc_t        rc;
+    PIX    *pix;
+    float   f;
+    rc_t    rc;
 
     pix = pixClone(page);
     if (pixGetDepth(pix) == 32 && pixGetSpp(pix) == 4) {
@@ -713,16 +852,14 @@ ocr_prepare(const struct ocr_pool *pool, PIX *page, PIX **out)
         }
     }
 
+    pixGetDimensions(page, &geom->w0, &geom->h0, NULL);
+    pixGetDimensions(pix, &geom->w1, &geom->h1, NULL);
+    geom->angle = 0.0f;
     if (pool->deskew) {
-        /* a clone when no credible skew is found, NULL when too small */
-        next = pixFindSkewAndDeskew(pix, 2, &angle, &conf);
-        if (next != NULL) {
-            pixDestroy(&pix);
-            pix = next;
-        }
+        ocr_deskew(&pix, geom);
     }
-    log_debug("prepared %dx%d, scale %.2f, skew %.2f deg (conf %.1f)",
-        (int) pixGetWidth(pix), (int) pixGetHeight(pix), f, angle, conf);
+    log_debug("prepared %dx%d, scale %.2f, deskewed %.2f deg",
+        (int) pixGetWidth(pix), (int) pixGetHeight(pix), f, geom->angle);
 
 out:
     if (rc != RC_OK) {
@@ -767,20 +904,140 @@ ocr_osd_turns(struct ocr_engine *eng, PIX *pix)
     return ((360 - deg) / 90) % 4;
 }
 
+/* Add v under key to o; v is released when that fails. */
 static rc_t
-ocr_recognize(struct ocr_engine *eng, PIX *pix, struct ocr_text *out)
+ocr_obj_add(json_object *o, const char *key, json_object *v)
 {
+    if (v == NULL) {
+        return RC_NOMEM;
+    }
+    if (json_object_object_add(o, key, v) != 0) {
+        json_object_put(v);
+        return RC_NOMEM;
+    }
+    return RC_OK;
+}
+
+/*
+ * A word as the engine read it, to words: {"page": 0 (set later),
+ * "line", "text", "conf", "box": [left, top, right, bottom]}.
+ */
+static rc_t
+ocr_word_add(json_object *words, const char *text, float conf, int line,
+    const int box[4])
+{
+    json_object  *w, *b;
+    char          num[16];
+    int           i;
+    rc_t          rc;
+
+    w = json_object_new_object();
+    if (w == NULL) {
+        return RC_NOMEM;
+    }
+    b = json_object_new_array_ext(4);
+    rc = ocr_obj_add(w, "page", json_object_new_int(0));
+    for (i = 0; rc == RC_OK && b != NULL && i < 4; i++) {
+        if (json_object_array_add(b, json_object_new_int(box[i])) != 0) {
+            rc = RC_NOMEM;
+        }
+    }
+    (void) snprintf(num, sizeof(num), "%.2f", conf);
+    if (rc == RC_OK) {
+        rc = ocr_obj_add(w, "line", json_object_new_int(line));
+    }
+    if (rc == RC_OK) {
+        rc = ocr_obj_add(w, "text", json_object_new_string(text));
+    }
+    if (rc == RC_OK) {
+        rc = ocr_obj_add(w, "conf", json_object_new_double_s(conf, num));
+    }
+    if (rc == RC_OK) {
+        rc = ocr_obj_add(w, "box", b);
+        b = NULL;
+    }
+    if (rc == RC_OK && json_object_array_add(words, w) != 0) {
+        rc = RC_NOMEM;
+    }
+    json_object_put(b);
+    if (rc != RC_OK) {
+        json_object_put(w);
+    }
+    return rc;
+}
+
+/* Every word of the engine's last reading, in reading order. */
+static rc_t
+ocr_words_collect(TessBaseAPI *api, json_object **out)
+{
+    TessResultIterator      *it;
+    const TessPageIterator  *pit;
+    json_object             *words;
+    char                    *text;
+    int                      box[4], line = 0;
+    rc_t                     rc = RC_OK;
+
+    words = json_object_new_array();
+    if (words == NULL) {
+        return RC_NOMEM;
+    }
+    it = TessBaseAPIGetIterator(api);
+    pit = it != NULL ? TessResultIteratorGetPageIteratorConst(it) : NULL;
+    while (rc == RC_OK && pit != NULL) {
+        line += TessPageIteratorIsAtBeginningOf(pit, RIL_TEXTLINE) != 0;
+        text = TessResultIteratorGetUTF8Text(it, RIL_WORD);
+        if (text != NULL && TessPageIteratorBoundingBox(pit, RIL_WORD,
+                &box[0], &box[1], &box[2], &box[3]))
+        {
+            rc = ocr_word_add(words, text,
+                TessResultIteratorConfidence(it, RIL_WORD), line, box);
+        }
+        TessDeleteText(text);
+        if (!TessResultIteratorNext(it, RIL_WORD)) {
+            break;
+        }
+    }
+    if (it != NULL) {
+        TessResultIteratorDelete(it);
+    }
+    if (rc != RC_OK) {
+        json_object_put(words);
+        return rc;
+    }
+    *out = words;
+    return RC_OK;
+}
+
+/* Read pix; with words, keep each word's box as read (out->words). */
+static rc_t
+ocr_recognize(struct ocr_engine *eng, PIX *pix, int words,
+    struct ocr_text *out)
+{
+    rc_t  rc = RC_OK;
+
     TessBaseAPISetImage2(eng->api, pix);
     TessBaseAPISetSourceResolution(eng->api, OCR_DPI);
     out->text = TessBaseAPIGetUTF8Text(eng->api);
     out->conf = out->text != NULL ? TessBaseAPIMeanTextConf(eng->api) : 0;
+    if (out->text != NULL && words) {
+        rc = ocr_words_collect(eng->api, &out->words);
+    }
     TessBaseAPIClear(eng->api);
     if (out->text == NULL) {
         log_err("recognition failed on a %dx%d page",
             (int) pixGetWidth(pix), (int) pixGetHeight(pix));
         return RC_OCR;
     }
-    return RC_OK;
+    return rc;
+}
+
+static void
+ocr_text_free(struct ocr_text *t)
+{
+    TessDeleteText(t->text);
+    json_object_put(t->words);
+    t->text = NULL;
+    t->words = NULL;
 }
 
 /*
@@ -789,14 +1046,14 @@ ocr_recognize(struct ocr_engine *eng, PIX *pix, struct ocr_text *out)
  * upright corpus pages scored 59-95, the same turned over 22-44.
  */
 static rc_t
-ocr_recognize_either_way(struct ocr_engine *eng, PIX *pix,
+ocr_recognize_either_way(struct ocr_engine *eng, PIX *pix, int words,
     struct ocr_text *out)
 {
-    struct ocr_text   turned = { NULL, 0 };
+    struct ocr_text   turned = { NULL, 0, 2, NULL };
     PIX              *rot;
     rc_t              rc;
 
-    rc = ocr_recognize(eng, pix, out);
+    rc = ocr_recognize(eng, pix, words, out);
     if (rc != RC_OK) {
         return rc;
     }
@@ -805,40 +1062,45 @@ ocr_recognize_either_way(struct ocr_engine *eng, PIX *pix,
         log_warn("cannot turn the page over: read as it is");
         return RC_OK;
     }
-    rc = ocr_recognize(eng, rot, &turned);
+    rc = ocr_recognize(eng, rot, words, &turned);
     pixDestroy(&rot);
     if (rc == RC_OK && turned.conf > out->conf) {
         log_debug("page read turned over: confidence %d over %d",
             turned.conf, out->conf);
-        TessDeleteText(out->text);
+        ocr_text_free(out);
         *out = turned;
         return RC_OK;
     }
-    TessDeleteText(turned.text);
+    ocr_text_free(&turned);
     return RC_OK;
 }
 
-/* Orient pix with the engine's OSD, then read it. */
+/*
+ * Orient pix with the engine's OSD, then read it; out->turns says how
+ * it was turned. With words, out->words gets the words as read.
+ */
 static rc_t
-ocr_read(struct ocr_engine *eng, PIX *pix, struct ocr_text *out)
+ocr_read(struct ocr_engine *eng, PIX *pix, int words, struct ocr_text *out)
 {
     PIX   *rot;
     int    turns;
     rc_t   rc;
 
     turns = ocr_osd_turns(eng, pix);
+    out->turns = 0;
     if (turns == 0) {
-        return ocr_recognize(eng, pix, out);
+        return ocr_recognize(eng, pix, words, out);
     }
     if (turns == 2) {
-        return ocr_recognize_either_way(eng, pix, out);
+        return ocr_recognize_either_way(eng, pix, words, out);
     }
     rot = pixRotateOrth(pix, turns);
     if (rot == NULL) {
         log_err("rotation by %d quarter turns failed", turns);
         return RC_OCR;
     }
-    rc = ocr_recognize(eng, rot, out);
+    out->turns = turns;
+    rc = ocr_recognize(eng, rot, words, out);
     pixDestroy(&rot);
     return rc;
 }
@@ -868,16 +1130,129 @@ ocr_append(struct ocr_run *run, const struct ocr_text *page)
     return rc;
 }
 
+/*
+ * Undo one clockwise quarter turn of box, read in an image w wide:
+ * the turned point (x, y) was (y, w - x).
+ */
+static void
+ocr_box_unturn(double box[4], double w)
+{
+    double  l = box[0], t = box[1], r = box[2], b = box[3];
+
+    box[0] = t;
+    box[1] = w - r;
+    box[2] = b;
+    box[3] = w - l;
+}
+
+/*
+ * Undo the deskew: pixRotate turned the page by angle degrees (positive
+ * clockwise) about its centre, keeping its size; turn the box's corners
+ * back and take their bounds.
+ */
+static void
+ocr_box_unskew(double box[4], const struct ocr_geom *g)
+{
+    double  in[4], a, c, s, cx, cy, dx, dy, x, y;
+    int     i;
+
+    memcpy(in, box, sizeof(in));
+    a = -g->angle * M_PI / 180.0;
+    c = cos(a);
+    s = sin(a);
+    cx = g->w1 / 2.0;
+    cy = g->h1 / 2.0;
+    for (i = 0; i < 4; i++) {
+        dx = in[i & 1 ? 2 : 0] - cx;
+        dy = in[i & 2 ? 3 : 1] - cy;
+        x = cx + dx * c - dy * s;
+        y = cy + dx * s + dy * c;
+        if (i == 0) {
+            box[0] = box[2] = x;
+            box[1] = box[3] = y;
+        }
+        box[0] = fmin(box[0], x);
+        box[1] = fmin(box[1], y);
+        box[2] = fmax(box[2], x);
+        box[3] = fmax(box[3], y);
+    }
+}
+
+/*
+ * A box (left, top, right, bottom) in the image the engine read, mapped
+ * onto the page as decoded: quarter turns, deskew and scaling undone,
+ * clamped to the page.
+ */
+static void
+ocr_box_unmap(const struct ocr_geom *g, int turns, int box[4])
+{
+    double  b[4], w, h, t;
+    int     i;
+
+    for (i = 0; i < 4; i++) {
+        b[i] = box[i];
+    }
+    w = turns % 2 != 0 ? g->h1 : g->w1;
+    h = turns % 2 != 0 ? g->w1 : g->h1;
+    for (i = 0; i < turns; i++) {
+        ocr_box_unturn(b, w);
+        t = w;
+        w = h;
+        h = t;
+    }
+    if (g->angle != 0.0f) {
+        ocr_box_unskew(b, g);
+    }
+    for (i = 0; i < 4; i++) {
+        b[i] *= i % 2 == 0 ? (double) g->w0 / g->w1
+            : (double) g->h0 / g->h1;
+        b[i] = fmax(0.0, fmin(b[i], i % 2 == 0 ? g->w0 : g->h0));
+        box[i] = (int) lround(b[i]);
+    }
+}
+
+/* Move page's words to the run, with page numbers and mapped boxes. */
+static rc_t
+ocr_append_words(struct ocr_run *run, struct ocr_text *page,
+    const struct ocr_geom *geom)
+{
+    json_object  *w, *b;
+    size_t        i, n;
+    int           box[4], k;
+
+    n = page->words != NULL ? json_object_array_length(page->words) : 0;
+    for (i = 0; i < n; i++) {
+        w = json_object_array_get_idx(page->words, i);
+        b = json_object_object_get(w, "box");
+        for (k = 0; k < 4; k++) {
+            box[k] = json_object_get_int(json_object_array_get_idx(b, k));
+        }
+        ocr_box_unmap(geom, page->turns, box);
+        for (k = 0; k < 4; k++) {
+            (void) json_object_set_int(json_object_array_get_idx(b, k),
+                box[k]);
+        }
+        (void) json_object_set_int(json_object_object_get(w, "page"),
+            run->page);
+        if (json_object_array_add(run->words, json_object_get(w)) != 0) {
+            json_object_put(w);
+            return RC_NOMEM;
+        }
+    }
+    return RC_OK;
+}
+
 /* Prepare one decoded page, then orient and read it with an engine. */
 static rc_t
 ocr_page(struct ocr_pool *pool, PIX *page, struct ocr_run *run)
 {
     struct ocr_engine  *eng = NULL;
-    struct ocr_text     text = { NULL, 0 };
+    struct ocr_text     text = { NULL, 0, 0, NULL };
+    struct ocr_geom     geom;
     PIX                *pix = NULL;
     rc_t                rc;
 
-    rc = ocr_prepare(pool, page, &pix);
+    rc = ocr_prepare(pool, page, &pix, &geom);
     if (rc != RC_OK) {
         goto out;
     }
@@ -887,16 +1262,19 @@ ocr_page(struct ocr_pool *pool, PIX *page, struct ocr_run *run)
         goto out;
     }
 
-    rc = ocr_read(eng, pix, &text);
+    rc = ocr_read(eng, pix, run->words != NULL, &text);
     ocr_engine_give(pool, eng);
     if (rc != RC_OK) {
         goto out;
     }
 
     rc = ocr_append(run, &text);
+    if (rc == RC_OK && run->words != NULL) {
+        rc = ocr_append_words(run, &text, &geom);
+    }
 
 out:
-    TessDeleteText(text.text);
+    ocr_text_free(&text);
     pixDestroy(&pix);
     return rc;
 }
@@ -967,7 +1345,7 @@ ocr_check(const struct ocr_pool *pool, const struct ocr_image *images,
     size_t       i;
 
     for (i = 0; i < n; i++) {
-        e = ocr_inspect(images[i].data, images[i].len, pool->max_pixels,
+        e = ocr_inspect(images[i].data, images[i].len, pool->max_pixels, 0,
             &srcs[i]);
         if (e == DS_IMAGE_TOO_LARGE) {
             return RC_BADINPUT;
@@ -981,14 +1359,56 @@ ocr_check(const struct ocr_pool *pool, const struct ocr_image *images,
     return RC_OK;
 }
 
+/* Hand the run's words to words, all or (RC_NOMEM) none. */
+static rc_t
+ocr_words_give(struct ocr_run *run, json_object *words)
+{
+    json_object  *w;
+    size_t        i, n, had;
+
+    had = json_object_array_length(words);
+    n = json_object_array_length(run->words);
+    for (i = 0; i < n; i++) {
+        w = json_object_array_get_idx(run->words, i);
+        if (json_object_array_add(words, json_object_get(w)) != 0) {
+            json_object_put(w);
+            (void) json_object_array_del_idx(words, had, i);
+            return RC_NOMEM;
+        }
+    }
+    return RC_OK;
+}
+
+/* Hand the run's text to out and its words to words: all or nothing. */
+static rc_t
+ocr_run_give(struct ocr_run *run, struct buf *out, json_object *words)
+{
+    size_t  had = 0;
+    rc_t    rc = RC_OK;
+
+    if (words != NULL) {
+        had = json_object_array_length(words);
+        rc = ocr_words_give(run, words);
+    }
+    if (rc == RC_OK && out != NULL && run->text.len > 0) {
+        rc = buf_append(out, run->text.data, run->text.len);
+        if (rc != RC_OK && words != NULL) {
+            (void) json_object_array_del_idx(words, had,
+                json_object_array_length(words) - had);
+        }
+    }
+    return rc;
+}
+
 /*
- * See ocr.h. The text is gathered apart and appended to out only when
- * every page was read, so a failed run leaves out as it was. stats may
- * be NULL; its confidence is the mean over pages that gave any text.
+ * ocr_pool_run and ocr_pool_run_words. The text and words are gathered
+ * apart and handed over only when every page was read, so a failed run
+ * leaves out and words as they were. stats may be NULL; its confidence
+ * is the mean over pages that gave any text.
  */
-rc_t
-ocr_pool_run(struct ocr_pool *pool, const struct ocr_image *images,
-    size_t n, struct buf *out, struct ocr_stats *stats)
+static rc_t
+ocr_run_images(struct ocr_pool *pool, const struct ocr_image *images,
+    size_t n, struct buf *out, json_object *words, struct ocr_stats *stats)
 {
     struct ocr_src  *srcs = NULL;
     struct ocr_run   run;
@@ -998,13 +1418,12 @@ ocr_pool_run(struct ocr_pool *pool, const struct ocr_image *images,
 
     t0 = clock_mono_ms();
     memset(&run, 0, sizeof(run));
-    buf_init(&run.text, out->max);
-    if (n > 0) {
-        srcs = calloc(n, sizeof(*srcs));
-        if (srcs == NULL) {
-            rc = RC_NOMEM;
-            goto out;
-        }
+    buf_init(&run.text, out != NULL ? out->max : BUF_UNLIMITED);
+    run.words = words != NULL ? json_object_new_array() : NULL;
+    srcs = n > 0 ? calloc(n, sizeof(*srcs)) : NULL;
+    if ((words != NULL && run.words == NULL) || (n > 0 && srcs == NULL)) {
+        rc = RC_NOMEM;
+        goto out;
     }
 
     rc = ocr_check(pool, images, n, srcs);
@@ -1019,9 +1438,7 @@ ocr_pool_run(struct ocr_pool *pool, const struct ocr_image *images,
         }
     }
 
-    if (run.text.len > 0) {
-        rc = buf_append(out, run.text.data, run.text.len);
-    }
+    rc = ocr_run_give(&run, out, words);
 
 out:
     if (stats != NULL) {
@@ -1033,9 +1450,29 @@ out:
     log_info("%zu images, %d pages, %zu bytes of text, %lld ms: %s", n,
         run.page, run.text.len, (long long) (clock_mono_ms() - t0),
         rc_str(rc));
+    json_object_put(run.words);
     buf_free(&run.text);
     free(srcs);
     return rc;
+}
+
+/* See ocr.h. */
+rc_t
+ocr_pool_run(struct ocr_pool *pool, const struct ocr_image *images,
+    size_t n, struct buf *out, struct ocr_stats *stats)
+{
+    return ocr_run_images(pool, images, n, out, NULL, stats);
+}
+
+/* See ocr.h. */
+rc_t
+ocr_pool_run_words(struct ocr_pool *pool, const struct ocr_image *images,
+    size_t n, struct buf *out, json_object *words, struct ocr_stats *stats)
+{
+    if (words == NULL || !json_object_is_type(words, json_type_array)) {
+        return RC_BADINPUT;
+    }
+    return ocr_run_images(pool, images, n, out, words, stats);
 }
 
 void
@@ -1049,4 +1486,42 @@ ocr_limit_threads(char **argv)
     }
     execv("/proc/self/exe", argv);
     /* exec failed: run on, slower */
+}
+
+/*
+ * Where the engines will look: the configured folder, else tesseract's
+ * own choice, TESSDATA_PREFIX or the folder it was built with.
+ */
+#define OCR_TESSDATA_DEFAULT    "/usr/share/tesseract-ocr/5/tessdata"
+
+/* See ocr.h. */
+rc_t
+ocr_pool_ready(struct ocr_pool *pool, char *detail, size_t len)
+{
+    const char  *dir, *lang;
+    char         path[4096];
+    size_t       n;
+    int          w;
+
+    dir = pool->tessdata != NULL ? pool->tessdata
+                                 : getenv("TESSDATA_PREFIX");
+    if (dir == NULL || dir[0] == '\0') {
+        dir = OCR_TESSDATA_DEFAULT;
+    }
+    for (lang = pool->languages; *lang != '\0'; lang += n) {
+        lang += *lang == '+';
+        n = strcspn(lang, "+");
+        w = snprintf(path, sizeof(path), "%s/%.*s.traineddata", dir,
+                     (int) n, lang);
+        if (w < 0 || (size_t) w >= sizeof(path)) {
+            (void) snprintf(detail, len, "tessdata path too long");
+            return RC_OCR;
+        }
+        if (n > 0 && access(path, R_OK) != 0) {
+            (void) snprintf(detail, len, "%s is missing", path);
+            return RC_OCR;
+        }
+    }
+    (void) snprintf(detail, len, "%s in %s", pool->languages, dir);
+    return RC_OK;
 }

@@ -256,7 +256,7 @@ proto_b64_digits(const char *s)
 /* One image entry: base64 within the byte limit, a format we read. */
 static enum ds_err
 proto_check_image(json_object *item, const struct proto_limits *lim,
-    int *pages)
+    int max_pages, int *pages)
 {
     unsigned char  *img = NULL;
     size_t          len = 0;
@@ -278,7 +278,7 @@ proto_check_image(json_object *item, const struct proto_limits *lim,
         free(img);
         return DS_IMAGE_TOO_LARGE;
     }
-    e = ocr_probe(img, len, lim->max_pixels, pages);
+    e = ocr_probe_pages(img, len, lim->max_pixels, max_pages, pages);
     free(img);
     return e;
 }
@@ -310,8 +310,12 @@ proto_check_payload(json_object *inner, enum extract_kind kind,
         return DS_TOO_MANY_PAGES;
     }
     for (i = 0; i < n; i++) {
+        if (total >= lim->max_pages) {
+            return DS_TOO_MANY_PAGES;   /* and 0 would mean no cap below */
+        }
         pages = 1;
-        e = proto_check_image(json_object_array_get_idx(tp, i), lim, &pages);
+        e = proto_check_image(json_object_array_get_idx(tp, i), lim,
+                              lim->max_pages - total, &pages);
         if (e != DS_OK) {
             return e;
         }

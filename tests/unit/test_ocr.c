@@ -1,7 +1,8 @@
 /*
  * test_ocr.c - ocr: header probing, decoding of every format we take,
  * recognition of real corpus scans with the real libtesseract, page
- * markers, and the engine pool.
+ * markers, words with their boxes mapped back onto the page as sent,
+ * and the engine pool.
  *
  * Needs the corpus (test_corpus()) and tesseract's eng data; exits 77
  * without the corpus. Runs itself again with OMP_THREAD_LIMIT=1 when
@@ -10,6 +11,8 @@
  */
 #include "config.h"
 
+#include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -258,6 +261,57 @@ START_TEST(probe_gif_bomb_header)
     ck_assert_int_eq(ocr_probe(gif, len, CAP_PIXELS, &pages),
         DS_IMAGE_TOO_LARGE);
     lept_free(gif);
+}
+END_TEST
+
+/*
+ * Regression (found by trying to break the server): a 10x10 screen
+ * holding one 40000x40000 frame passed the header check, and decoding
+ * it took 2 GB. The frame descriptors are read now, not only the screen.
+ */
+START_TEST(probe_gif_frame_larger_than_screen)
+{
+    static const unsigned char  gif[] = {
+        'G', 'I', 'F', '8', '9', 'a',
+        10, 0, 10, 0, 0x00, 0, 0,           /* screen 10x10, no table */
+        0x2c, 0, 0, 0, 0,                   /* frame at 0,0 */
+        0x40, 0x9c, 0x40, 0x9c,             /* 40000 x 40000 */
+        0x80, 0, 0, 0, 255, 255, 255,       /* a 2-colour local table */
+        2, 1, 0x2c, 0,                      /* LZW: clear, end */
+        0x3b
+    };
+    int  pages;
+
+    ck_assert_int_eq(ocr_probe(gif, sizeof(gif), CAP_PIXELS, &pages),
+        DS_IMAGE_TOO_LARGE);
+    /* within the cap the same shape is fine */
+    ck_assert_int_eq(ocr_probe(gif, sizeof(gif), 2000000000L, &pages),
+        DS_OK);
+}
+END_TEST
+
+/* Pages over the cap are refused before any page's size is read. */
+START_TEST(probe_tiff_page_cap)
+{
+    PIXA     *pixa;
+    PIX      *pix;
+    l_uint8  *tif = NULL;
+    size_t    len = 0;
+    int       i, pages;
+
+    pixa = pixaCreate(3);
+    for (i = 0; i < 3; i++) {
+        pix = pixCreate(8, 8, 1);
+        pixaAddPix(pixa, pix, L_INSERT);
+    }
+    ck_assert_int_eq(pixaWriteMemMultipageTiff(&tif, &len, pixa), 0);
+    pixaDestroy(&pixa);
+    ck_assert_int_eq(ocr_probe_pages(tif, len, CAP_PIXELS, 2, &pages),
+        DS_TOO_MANY_PAGES);
+    ck_assert_int_eq(ocr_probe_pages(tif, len, CAP_PIXELS, 3, &pages),
+        DS_OK);
+    ck_assert_int_eq(pages, 3);
+    lept_free(tif);
 }
 END_TEST
 
@@ -706,6 +760,243 @@ START_TEST(run_turned_pages)
 }
 END_TEST
 
+/* --- words ------------------------------------------------------------ */
+
+/* The first "quick" of phototest.tif as the tesseract CLI boxes it. */
+static const int  quick_box[4] = { 102, 194, 177, 224 };
+
+/* The words of one encoded image, read by a fresh pool; out may be NULL. */
+static json_object *
+words_of(const unsigned char *data, size_t len, int osd, struct buf *out)
+{
+    struct ocr_pool   *pool;
+    struct ocr_image   img = { data, len };
+    json_object       *words;
+
+    words = json_object_new_array();
+    ck_assert_ptr_nonnull(words);
+    pool = pool_new(1, osd);
+    ck_assert_int_eq(ocr_pool_run_words(pool, &img, 1, out, words, NULL),
+        RC_OK);
+    ocr_pool_free(pool);
+    return words;
+}
+
+/* The first word whose text is text; its box into box. */
+static json_object *
+find_word(json_object *words, const char *text, int box[4])
+{
+    json_object  *w, *b;
+    size_t        i, n;
+    int           k;
+
+    n = json_object_array_length(words);
+    for (i = 0; i < n; i++) {
+        w = json_object_array_get_idx(words, i);
+        if (strcmp(json_object_get_string(json_object_object_get(w,
+                "text")), text) != 0)
+        {
+            continue;
+        }
+        b = json_object_object_get(w, "box");
+        ck_assert_int_eq(json_object_array_length(b), 4);
+        for (k = 0; k < 4; k++) {
+            box[k] = json_object_get_int(json_object_array_get_idx(b, k));
+        }
+        return w;
+    }
+    ck_assert_msg(0, "no word \"%s\" among %zu", text, n);
+    return NULL;
+}
+
+static void
+assert_box_near(const int got[4], const int want[4], int tol)
+{
+    int  k;
+
+    for (k = 0; k < 4; k++) {
+        ck_assert_msg(abs(got[k] - want[k]) <= tol,
+            "box [%d %d %d %d], expected [%d %d %d %d] within %d px",
+            got[0], got[1], got[2], got[3], want[0], want[1], want[2],
+            want[3], tol);
+    }
+}
+
+/* Words of the corpus page: text, page, line, box and confidence. */
+START_TEST(words_phototest)
+{
+    json_object    *words, *w;
+    struct buf      out;
+    unsigned char  *data;
+    size_t          len, i;
+    double          conf;
+    int             box[4], line, last = 0;
+
+    data = corpus_file("page_phototest.tif", &len);
+    buf_init(&out, BUF_UNLIMITED);
+    words = words_of(data, len, 0, &out);
+    assert_has(buf_cstr(&out), "quick brown");
+    ck_assert_uint_gt(json_object_array_length(words), 40);
+
+    w = find_word(words, "quick", box);
+    ck_assert_int_eq(json_object_get_int(json_object_object_get(w, "page")),
+        1);
+    conf = json_object_get_double(json_object_object_get(w, "conf"));
+    ck_assert_msg(conf > 50.0 && conf <= 100.0, "confidence %.2f", conf);
+    ck_assert(box[0] >= 0 && box[0] < box[2] && box[2] <= 640);
+    ck_assert(box[1] >= 0 && box[1] < box[3] && box[3] <= 480);
+    ck_assert_int_gt(box[2] - box[0], box[3] - box[1]);
+    assert_box_near(box, quick_box, 3);
+
+    /* reading order: lines never go back */
+    for (i = 0; i < json_object_array_length(words); i++) {
+        w = json_object_array_get_idx(words, i);
+        line = json_object_get_int(json_object_object_get(w, "line"));
+        ck_assert_int_ge(line, last);
+        last = line;
+    }
+    ck_assert_int_gt(last, 5);
+
+    json_object_put(words);
+    buf_free(&out);
+    free(data);
+}
+END_TEST
+
+/* Half size, so the pool upscales: boxes are on the page as sent. */
+START_TEST(words_upscaled_page)
+{
+    json_object  *words;
+    PIX          *photo, *grey, *half;
+    l_uint8      *png;
+    size_t        len;
+    int           box[4], want[4], k;
+
+    photo = photo_pix(0, 0);
+    grey = pixConvertTo8(photo, 0);
+    half = pixScale(grey, 0.5f, 0.5f);
+    ck_assert_ptr_nonnull(half);
+    png = encode(half, IFF_PNG, &len);
+
+    words = words_of(png, len, 0, NULL);
+    (void) find_word(words, "quick", box);
+    for (k = 0; k < 4; k++) {
+        want[k] = quick_box[k] / 2;
+    }
+    assert_box_near(box, want, 3);
+
+    json_object_put(words);
+    lept_free(png);
+    pixDestroy(&half);
+    pixDestroy(&grey);
+    pixDestroy(&photo);
+}
+END_TEST
+
+/* A page sent turned a quarter clockwise: boxes on the turned page. */
+START_TEST(words_turned_page)
+{
+    json_object  *words;
+    PIX          *photo, *turned;
+    l_uint8      *png;
+    size_t        len;
+    int           box[4], want[4];
+
+    if (access(OSD_DATA, R_OK) != 0) {
+        return;
+    }
+    photo = photo_pix(0, 0);
+    turned = pixRotateOrth(photo, 1);
+    png = encode(turned, IFF_PNG, &len);
+
+    /* (x, y) of the 480 px high page is (480 - y, x) turned */
+    want[0] = 480 - quick_box[3];
+    want[1] = quick_box[0];
+    want[2] = 480 - quick_box[1];
+    want[3] = quick_box[2];
+    words = words_of(png, len, 1, NULL);
+    (void) find_word(words, "quick", box);
+    assert_box_near(box, want, 3);
+
+    json_object_put(words);
+    lept_free(png);
+    pixDestroy(&turned);
+    pixDestroy(&photo);
+}
+END_TEST
+
+/*
+ * A page sent 4 degrees askew, which the pool deskews: the box is the
+ * word's place on the askew page (leptonica turns clockwise for a
+ * positive angle, about the centre). A wrong sign is 25 px off.
+ */
+START_TEST(words_skewed_page)
+{
+    json_object  *words;
+    PIX          *photo, *grey, *skewed;
+    l_uint8      *png;
+    size_t        len;
+    double        a, x, y;
+    int           box[4], want[4], i, px, py;
+
+    photo = photo_pix(0, 0);
+    grey = pixConvertTo8(photo, 0);
+    a = 4.0 * M_PI / 180.0;
+    skewed = pixRotate(grey, (l_float32) a, L_ROTATE_AREA_MAP,
+        L_BRING_IN_WHITE, 0, 0);
+    ck_assert_ptr_nonnull(skewed);
+    png = encode(skewed, IFF_PNG, &len);
+
+    want[0] = want[1] = INT_MAX;
+    want[2] = want[3] = INT_MIN;
+    for (i = 0; i < 4; i++) {
+        x = quick_box[i & 1 ? 2 : 0] - 320.0;
+        y = quick_box[i & 2 ? 3 : 1] - 240.0;
+        px = (int) lround(320.0 + x * cos(a) - y * sin(a));
+        py = (int) lround(240.0 + x * sin(a) + y * cos(a));
+        want[0] = px < want[0] ? px : want[0];
+        want[1] = py < want[1] ? py : want[1];
+        want[2] = px > want[2] ? px : want[2];
+        want[3] = py > want[3] ? py : want[3];
+    }
+    words = words_of(png, len, 0, NULL);
+    (void) find_word(words, "quick", box);
+    assert_box_near(box, want, 6);
+
+    json_object_put(words);
+    lept_free(png);
+    pixDestroy(&skewed);
+    pixDestroy(&grey);
+    pixDestroy(&photo);
+}
+END_TEST
+
+/* Bad arguments and failed runs leave words as they were. */
+START_TEST(words_failures_keep_words)
+{
+    static const unsigned char  garbage[16] = "GIF89a";
+    struct ocr_pool            *pool;
+    struct ocr_image            img = { garbage, sizeof(garbage) };
+    json_object                *words, *obj;
+
+    pool = pool_new(1, 0);
+    obj = json_object_new_object();
+    ck_assert_int_eq(ocr_pool_run_words(pool, &img, 1, NULL, obj, NULL),
+        RC_BADINPUT);
+    ck_assert_int_eq(ocr_pool_run_words(pool, &img, 1, NULL, NULL, NULL),
+        RC_BADINPUT);
+    words = json_object_new_array();
+    ck_assert_int_eq(json_object_array_add(words, json_object_new_int(7)),
+        0);
+    ck_assert_int_eq(ocr_pool_run_words(pool, &img, 1, NULL, words, NULL),
+        RC_OCR);
+    ck_assert_int_eq(json_object_array_length(words), 1);
+    json_object_put(words);
+    json_object_put(obj);
+    ocr_pool_free(pool);
+}
+END_TEST
+
 /* --- the pool --------------------------------------------------------- */
 
 START_TEST(pool_reuses_engine)
@@ -799,7 +1090,7 @@ static Suite *
 ocr_suite(void)
 {
     Suite  *s;
-    TCase  *probe, *run, *pool;
+    TCase  *probe, *run, *words, *pool;
 
     s = suite_create("ocr");
 
@@ -808,6 +1099,8 @@ ocr_suite(void)
     tcase_add_test(probe, probe_accepts_corpus_images);
     tcase_add_test(probe, probe_png_bomb_header);
     tcase_add_test(probe, probe_gif_bomb_header);
+    tcase_add_test(probe, probe_gif_frame_larger_than_screen);
+    tcase_add_test(probe, probe_tiff_page_cap);
     tcase_add_test(probe, probe_tiff_checks_each_page);
     tcase_set_timeout(probe, 30);
     suite_add_tcase(s, probe);
@@ -828,6 +1121,15 @@ ocr_suite(void)
     tcase_add_test(run, run_turned_pages);
     tcase_set_timeout(run, 120);
     suite_add_tcase(s, run);
+
+    words = tcase_create("words");
+    tcase_add_test(words, words_phototest);
+    tcase_add_test(words, words_upscaled_page);
+    tcase_add_test(words, words_turned_page);
+    tcase_add_test(words, words_skewed_page);
+    tcase_add_test(words, words_failures_keep_words);
+    tcase_set_timeout(words, 60);
+    suite_add_tcase(s, words);
 
     pool = tcase_create("pool");
     tcase_add_test(pool, pool_reuses_engine);
