@@ -188,6 +188,22 @@ ex_toks(const char *canon, struct ex_toks *tk)
     }
 }
 
+/* Does b hold every token of a? */
+static int
+ex_toks_within(const struct ex_toks *a, const struct ex_toks *b)
+{
+    size_t  i, j;
+
+    for (i = 0; i < a->n; i++) {
+        for (j = 0; j < b->n && strcmp(a->t[i], b->t[j]) != 0; j++) {
+        }
+        if (j == b->n) {
+            return 0;
+        }
+    }
+    return a->n > 0;
+}
+
 static double
 ex_jaccard(const struct ex_toks *a, const struct ex_toks *b)
 {
@@ -340,6 +356,11 @@ ex_match_level(const struct ex_field *f, const struct ex_cand *cand,
         return EX_MATCH_NONE;
     }
     ex_toks(cand->canon, &ct);
+    /* nor is a known field filled from a vaguer key: "Date of birth"
+     * not from "Date", while "Employer" may take "Employer name" */
+    if (f->group >= 0 && !ex_toks_within(&f->toks, &ct)) {
+        return EX_MATCH_NONE;
+    }
     *j = ex_jaccard(&f->toks, &ct);
     return *j >= EX_SIMILAR ? EX_MATCH_SIMILAR : EX_MATCH_NONE;
 }

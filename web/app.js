@@ -77,12 +77,23 @@ function setServerState(state) {
     p.querySelector('.server-text').textContent = STATUS_TEXT[state];
 }
 
+// While the server is unreachable, look again every few seconds so the
+// status clears by itself when it is back.
+const RECHECK_MS = 5000;
+let recheck = null;
+
 async function checkServer() {
     try {
         await api.checkStatus();
         setServerState('online');
     } catch (e) {
         setServerState('offline');
+        if (recheck === null) {
+            recheck = setTimeout(() => {
+                recheck = null;
+                checkServer();
+            }, RECHECK_MS);
+        }
     }
 }
 
@@ -479,10 +490,17 @@ function wireDialog() {
 // Links to entries (#entry-ID) open the dialog, also when typed in.
 function onHash() {
     const m = /^#entry-(.+)$/.exec(location.hash);
+    let id;
 
-    if (m !== null) {
-        openEntry(decodeURIComponent(m[1]));
+    if (m === null) {
+        return;
     }
+    try {
+        id = decodeURIComponent(m[1]);
+    } catch (e) {
+        return;     // a malformed link names no entry
+    }
+    openEntry(id);
 }
 
 function onLinkClick(ev) {

@@ -912,6 +912,18 @@ START_TEST(test_fill_prefers_covering_entry)
     ck_assert(!json_object_object_get_ex(res, "Date", NULL));
     json_object_put(res);
     json_object_put(form);
+
+    /* nor "Date of birth" with a receipt's date */
+    json_object_put(lib);
+    lib = lib_of("{\"docs\": [{\"resource_id\": \"r\", \"kv\": {"
+        "\"Date\": \"Mar 14, 2025\"}}]}");
+    form = parse("{\"fields\": [\"Date of birth\"]}");
+    in.form = form;
+    in.file_lib = lib;
+    ck_assert_int_eq(extract_builtin(&in, &res), RC_OK);
+    ck_assert(!json_object_object_get_ex(res, "Date of birth", NULL));
+    json_object_put(res);
+    json_object_put(form);
     json_object_put(lib);
 }
 END_TEST
@@ -1346,6 +1358,42 @@ START_TEST(test_odd_text)
 }
 END_TEST
 
+/*
+ * Regression (fuzz_builtin): a first line of 0x9f bytes (UTF-8
+ * continuation bytes, no lead) longer than a title made the company
+ * and the title ""; the cut on a character boundary backed off to
+ * nothing. Text that is not UTF-8 is now cut at the byte limit.
+ */
+START_TEST(test_not_utf8_cut)
+{
+    char          text[256], s[128];
+    json_object  *res;
+    size_t        i;
+
+    memset(text, 0x9f, 100);
+    snprintf(text + 100, sizeof(text) - 100,
+             "APPL 12.50\nA LIBRARY CARD\nEmployer .... Acme AB\n");
+    res = run_text(EXTRACT_DOC, text, NULL);
+    ck_assert_str_ne(str_at(res, "title"), "");
+    json_object_put(res);
+
+    memset(s, 0x9f, 100);
+    s[100] = '\0';
+    ex_cut_words(s, 60);
+    ck_assert_uint_eq(strlen(s), 60);
+
+    /* valid UTF-8 is still cut on a character: "a" then 40 x e-acute */
+    s[0] = 'a';
+    for (i = 0; i < 40; i++) {
+        s[1 + 2 * i] = (char) 0xc3;
+        s[2 + 2 * i] = (char) 0xa9;
+    }
+    s[81] = '\0';
+    ex_cut_words(s, 60);
+    ck_assert_uint_eq(strlen(s), 59);
+}
+END_TEST
+
 /* Same input, same bytes out. */
 START_TEST(test_deterministic)
 {
@@ -1395,6 +1443,7 @@ extract_suite(int corpus)
     tcase_add_test(tc, test_passport_doc);
     tcase_add_test(tc, test_pages);
     tcase_add_test(tc, test_odd_text);
+    tcase_add_test(tc, test_not_utf8_cut);
     tcase_add_test(tc, test_deterministic);
     suite_add_tcase(s, tc);
 
