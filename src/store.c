@@ -12,9 +12,12 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -28,6 +31,8 @@
 #define STORE_SQLITE_MIN    3037000     /* STRICT; RETURNING is 3.35 */
 #define STORE_SQL_FILE_MAX  (1024 * 1024)
 #define STORE_WAL_RETRY_MS  10
+#define STORE_COPY_PAGES    256         /* per backup step: 1 MiB at 4 KiB */
+#define STORE_COPY_RETRY_MS 10
 
 enum store_sql {
     SQL_BEGIN = 0,
@@ -46,6 +51,10 @@ enum store_sql {
     SQL_EXPIRE,
     SQL_CLEAR,
     SQL_COUNT,
+    SQL_OLDEST,
+    SQL_PAGE_COUNT,
+    SQL_PAGE_SIZE,
+    SQL_RECENT,
     SQL_N
 };
 
@@ -123,12 +132,27 @@ static const char *const store_sqls[SQL_N] = {
     [SQL_CLEAR] = "DELETE FROM entries WHERE client_id = ?1"
         " AND (?2 IS NULL OR sha256 = ?2) AND (?3 IS NULL OR type = ?3)",
 
-    [SQL_COUNT] = "SELECT count(*) FROM entries WHERE state = ?1"
+    [SQL_COUNT] = "SELECT count(*) FROM entries WHERE state = ?1",
+
+    /* NULL when the state has no entry */
+    [SQL_OLDEST] = "SELECT min(created_at) FROM entries WHERE state = ?1",
+    [SQL_PAGE_COUNT] = "PRAGMA page_count",
+    [SQL_PAGE_SIZE] = "PRAGMA page_size",
+
+    /*
+     * The unique index leads with client_id, so this reads the client's
+     * rows only.
+     * XXX: all of them, not just the recent ones; an index on
+     * (client_id, created_at) would read only those (a migration).
+     */
+    [SQL_RECENT] = "SELECT count(*) FROM entries"
+        " WHERE client_id = ?1 AND created_at >= ?2"
 };
 
 struct store {
     sqlite3       *db;
     sqlite3_stmt  *stmt[SQL_N];
+    int            busy_ms;         /* the busy timeout it was opened with */
 };
 
 /*
@@ -408,6 +432,7 @@ store_open(const char *path, int busy_timeout_ms, struct store **out)
     }
 
     /* Before any pragma: switching to WAL on a new file takes a lock. */
+    st->busy_ms = busy_timeout_ms;
     (void) sqlite3_extended_result_codes(st->db, 1);
     (void) sqlite3_busy_timeout(st->db, busy_timeout_ms);
     rc = store_pragmas(st, busy_timeout_ms);
@@ -1063,5 +1088,519 @@ store_count(struct store *st, enum store_state state, int64_t *n)
         rc = store_err(st, src, "count");
     }
     store_reset(s);
+    return rc;
+}
+
+/* *n gets the number of client_id's entries created at since or later. */
+rc_t
+store_count_recent(struct store *st, const char *client_id, int64_t since,
+    int64_t *n)
+{
+    sqlite3_stmt  *s;
+    int            src;
+    rc_t           rc;
+
+    *n = 0;
+    rc = store_stmt(st, SQL_RECENT, &s);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    if (sqlite3_bind_text(s, 1, client_id, -1, SQLITE_STATIC) != SQLITE_OK
+        || sqlite3_bind_int64(s, 2, since) != SQLITE_OK)
+    {
+        return store_bind_err(st, s, "count recent");
+    }
+    src = sqlite3_step(s);
+    if (src == SQLITE_ROW) {
+        *n = sqlite3_column_int64(s, 0);
+    } else {
+        rc = store_err(st, src, "count recent");
+    }
+    store_reset(s);
+    return rc;
+}
+
+/* ---- administration --------------------------------------------------- */
+
+/*
+ * Run statement id (?1 = arg when it has a parameter) and read the one
+ * integer of its one row. RC_NOTFOUND when that value is NULL.
+ */
+static rc_t
+store_one_int(struct store *st, enum store_sql id, int64_t arg,
+    int64_t *v)
+{
+    sqlite3_stmt  *s;
+    int            src;
+    rc_t           rc;
+
+    *v = 0;
+    rc = store_stmt(st, id, &s);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    if (sqlite3_bind_parameter_count(s) > 0
+        && sqlite3_bind_int64(s, 1, arg) != SQLITE_OK)
+    {
+        return store_bind_err(st, s, store_sqls[id]);
+    }
+    src = sqlite3_step(s);
+    if (src != SQLITE_ROW) {
+        rc = store_err(st, src, store_sqls[id]);
+    } else if (sqlite3_column_type(s, 0) == SQLITE_NULL) {
+        rc = RC_NOTFOUND;
+    } else {
+        *v = sqlite3_column_int64(s, 0);
+    }
+    store_reset(s);
+    return rc;
+}
+
+/* Pages in use and free times the page size. */
+rc_t
+store_size(struct store *st, int64_t *bytes)
+{
+    int64_t  pages, size;
+    rc_t     rc;
+
+    *bytes = 0;
+    rc = store_one_int(st, SQL_PAGE_COUNT, 0, &pages);
+    if (rc == RC_OK) {
+        rc = store_one_int(st, SQL_PAGE_SIZE, 0, &size);
+    }
+    if (rc == RC_OK) {
+        *bytes = pages * size;
+    }
+    return rc;
+}
+
+/* The smallest created_at in state; RC_NOTFOUND when the state is empty. */
+rc_t
+store_oldest(struct store *st, enum store_state state, int64_t *created_at)
+{
+    return store_one_int(st, SQL_OLDEST, (int64_t) state, created_at);
+}
+
+/* Take the write lock and give it back at once: nothing is written. */
+rc_t
+store_writable(struct store *st)
+{
+    rc_t  rc;
+
+    rc = store_simple(st, SQL_BEGIN);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    return store_simple(st, SQL_ROLLBACK);
+}
+
+/*
+ * The highest NNN of sql_dir's NNN_*.sql files (0 when there is none):
+ * the schema version store_migrate brings a database to.
+ */
+rc_t
+store_schema_target(const char *sql_dir, int *version)
+{
+    struct dirent  **list;
+    int              n, i, num;
+
+    *version = 0;
+    n = scandir(sql_dir, &list, store_mig_name, alphasort);
+    if (n < 0) {
+        log_err_errno("migrations \"%s\"", sql_dir);
+        return RC_STORE;
+    }
+    for (i = 0; i < n; i++) {
+        num = store_mig_num(list[i]->d_name);
+        if (num > *version) {
+            *version = num;
+        }
+        free(list[i]);
+    }
+    free(list);
+    return RC_OK;
+}
+
+/* The rc for a failed check: damage is the file's fault, not ours. */
+static rc_t
+store_check_rc(int src)
+{
+    switch (src & 0xff) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return RC_BADINPUT;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return RC_BUSY;
+    case SQLITE_NOMEM:
+        return RC_NOMEM;
+    default:
+        return RC_STORE;
+    }
+}
+
+/*
+ * PRAGMA integrity_check on db's main database. RC_OK when it answers
+ * "ok"; RC_BADINPUT with its first complaint in err when it finds
+ * damage (or the file is no database); RC_BUSY, RC_STORE with SQLite's
+ * text when it cannot run.
+ */
+static rc_t
+store_check_db(sqlite3 *db, char *err, size_t errlen)
+{
+    sqlite3_stmt         *s = NULL;
+    const unsigned char  *msg;
+    int                   src;
+    rc_t                  rc = RC_OK;
+
+    src = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL);
+    if (src == SQLITE_OK) {
+        src = sqlite3_step(s);
+    }
+    if (src != SQLITE_ROW) {
+        (void) snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        rc = store_check_rc(src);
+        goto out;
+    }
+    msg = sqlite3_column_text(s, 0);
+    if (msg == NULL || strcmp((const char *) msg, "ok") != 0) {
+        (void) snprintf(err, errlen, "%s",
+                        msg != NULL ? (const char *) msg : "no answer");
+        rc = RC_BADINPUT;
+    }
+
+out:
+    (void) sqlite3_finalize(s);
+    return rc;
+}
+
+/* PRAGMA integrity_check of st's database (a read: blocks no writer). */
+rc_t
+store_integrity(struct store *st, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    return store_check_db(st->db, err, errlen);
+}
+
+/* Open path read-only, never creating it; err says why not. */
+static rc_t
+store_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+    int  src;
+
+    src = sqlite3_open_v2(path, out, SQLITE_OPEN_READONLY
+                          | SQLITE_OPEN_NOMUTEX, NULL);
+    if (src != SQLITE_OK) {
+        (void) snprintf(err, errlen, "cannot open: %s",
+                        *out != NULL ? sqlite3_errmsg(*out)
+                                     : "out of memory");
+        (void) sqlite3_close(*out);
+        *out = NULL;
+        return RC_STORE;
+    }
+    (void) sqlite3_extended_result_codes(*out, 1);
+    return RC_OK;
+}
+
+/* *v gets db's PRAGMA user_version. */
+static rc_t
+store_db_version(sqlite3 *db, int *v, char *err, size_t errlen)
+{
+    sqlite3_stmt  *s = NULL;
+    int            src;
+
+    *v = -1;
+    src = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+    if (src == SQLITE_OK) {
+        src = sqlite3_step(s);
+    }
+    if (src == SQLITE_ROW) {
+        *v = sqlite3_column_int(s, 0);
+    } else {
+        (void) snprintf(err, errlen, "user_version: %s", sqlite3_errmsg(db));
+    }
+    (void) sqlite3_finalize(s);
+    return src == SQLITE_ROW ? RC_OK : store_check_rc(src);
+}
+
+/* Open path read-only, check its integrity and read its version. */
+static rc_t
+store_open_checked(const char *path, sqlite3 **db, int *version, char *err,
+    size_t errlen)
+{
+    rc_t  rc;
+
+    *version = -1;
+    err[0] = '\0';
+    rc = store_open_ro(path, db, err, errlen);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    rc = store_check_db(*db, err, errlen);
+    if (rc == RC_OK) {
+        rc = store_db_version(*db, version, err, errlen);
+    }
+    if (rc != RC_OK) {
+        (void) sqlite3_close(*db);
+        *db = NULL;
+    }
+    return rc;
+}
+
+/* Check a database file without changing it (opened read-only). */
+rc_t
+store_check_file(const char *path, int *version, char *err, size_t errlen)
+{
+    sqlite3  *db = NULL;
+    rc_t      rc;
+
+    rc = store_open_checked(path, &db, version, err, errlen);
+    (void) sqlite3_close(db);
+    return rc;
+}
+
+/*
+ * Copy from's main database over to's with the backup API, in steps of
+ * STORE_COPY_PAGES. A step that meets a lock waits a little and tries
+ * again, until busy_ms pass without progress. Whatever was in to is
+ * replaced.
+ */
+static rc_t
+store_copy(sqlite3 *from, sqlite3 *to, int busy_ms)
+{
+    sqlite3_backup  *bk;
+    int64_t          deadline;
+    int              src, fsrc;
+
+    bk = sqlite3_backup_init(to, "main", from, "main");
+    if (bk == NULL) {
+        log_err("backup init: \"%s\"", sqlite3_errmsg(to));
+        return RC_STORE;
+    }
+
+    deadline = clock_mono_ms() + busy_ms;
+    do {
+        src = sqlite3_backup_step(bk, STORE_COPY_PAGES);
+        if (src == SQLITE_OK) {
+            deadline = clock_mono_ms() + busy_ms;
+        } else if (((src & 0xff) == SQLITE_BUSY
+                    || (src & 0xff) == SQLITE_LOCKED)
+                   && clock_mono_ms() < deadline)
+        {
+            (void) sqlite3_sleep(STORE_COPY_RETRY_MS);
+            src = SQLITE_OK;
+        }
+    } while (src == SQLITE_OK);
+
+    /* finish repeats a step's error, which src holds already */
+    fsrc = sqlite3_backup_finish(bk);
+    if (src != SQLITE_DONE) {
+        log_err("backup step: \"%s\" (%d)", sqlite3_errstr(src), src);
+        return store_check_rc(src) == RC_BUSY ? RC_BUSY : RC_STORE;
+    }
+    if (fsrc != SQLITE_OK) {
+        log_err("backup finish: \"%s\" (%d)", sqlite3_errmsg(to), fsrc);
+        return RC_STORE;
+    }
+    return RC_OK;
+}
+
+/*
+ * Hold one read snapshot of st's database: BEGIN, then a read. In WAL
+ * mode a reader blocks no writer, and while the snapshot is held the
+ * backup sees no change, so it never restarts (a backup step outside a
+ * transaction starts over whenever another connection has written).
+ */
+static rc_t
+store_snapshot(struct store *st)
+{
+    char  *msg = NULL;
+    int    src;
+
+    src = sqlite3_exec(st->db, "BEGIN; SELECT count(*) FROM sqlite_schema",
+                       NULL, NULL, &msg);
+    if (src != SQLITE_OK) {
+        log_err("snapshot: \"%s\"", msg != NULL ? msg : "?");
+        sqlite3_free(msg);
+        store_rollback(st);
+        return store_check_rc(src) == RC_BUSY ? RC_BUSY : RC_STORE;
+    }
+    return RC_OK;
+}
+
+/* The finished copy as one self-contained file: out of WAL, closed. */
+static rc_t
+store_copy_close(sqlite3 *to)
+{
+    char  *msg = NULL;
+    int    src;
+    rc_t   rc = RC_OK;
+
+    /* the copied header says WAL, as the source's does */
+    src = sqlite3_exec(to, "PRAGMA journal_mode = DELETE", NULL, NULL,
+                       &msg);
+    if (src != SQLITE_OK) {
+        log_err("backup journal_mode: \"%s\"", msg != NULL ? msg : "?");
+        sqlite3_free(msg);
+        rc = RC_STORE;
+    }
+    src = sqlite3_close(to);
+    if (src != SQLITE_OK) {
+        log_err("backup close: (%d)", src);
+        rc = RC_STORE;
+    }
+    return rc;
+}
+
+/* An empty file for the copy, mode 0600 as the private key's; SQLite
+ * gives its journal the same mode. */
+static rc_t
+store_copy_create(const char *path)
+{
+    int  fd;
+
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        log_err_errno("backup: create \"%s\"", path);
+        return RC_STORE;
+    }
+    if (close(fd) != 0) {
+        log_err_errno("backup: close \"%s\"", path);
+        (void) unlink(path);
+        return RC_STORE;
+    }
+    return RC_OK;
+}
+
+/*
+ * Online backup into path.tmp, renamed over path once whole. Other
+ * connections and processes keep reading and writing meanwhile.
+ */
+rc_t
+store_backup(struct store *st, const char *path)
+{
+    sqlite3  *to = NULL;
+    char      tmp[4096];
+    int       n, src;
+    rc_t      rc;
+
+    n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    if (n < 0 || (size_t) n >= sizeof(tmp)) {
+        return RC_BADINPUT;
+    }
+    /* one left by an interrupted run is stale */
+    if (unlink(tmp) != 0 && errno != ENOENT) {
+        log_err_errno("backup: remove \"%s\"", tmp);
+        return RC_STORE;
+    }
+    rc = store_copy_create(tmp);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    src = sqlite3_open_v2(tmp, &to, SQLITE_OPEN_READWRITE
+                          | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (src != SQLITE_OK) {
+        log_err("backup: open \"%s\": \"%s\"", tmp,
+                to != NULL ? sqlite3_errmsg(to) : "out of memory");
+        rc = RC_STORE;
+        goto out;
+    }
+
+    rc = store_snapshot(st);
+    if (rc != RC_OK) {
+        goto out;
+    }
+    rc = store_copy(st->db, to, st->busy_ms);
+    store_rollback(st);
+    if (rc != RC_OK) {
+        goto out;
+    }
+
+    rc = store_copy_close(to);
+    to = NULL;
+    if (rc == RC_OK && rename(tmp, path) != 0) {
+        log_err_errno("backup: rename to \"%s\"", path);
+        rc = RC_STORE;
+    }
+
+out:
+    (void) sqlite3_close(to);
+    if (rc != RC_OK) {
+        (void) unlink(tmp);
+    }
+    return rc;
+}
+
+/*
+ * Leave WAL mode. SQLite allows it only when no other connection has
+ * the database open: the proof that no server process is using it.
+ */
+static rc_t
+store_leave_wal(struct store *st, char *err, size_t errlen)
+{
+    sqlite3_stmt         *s = NULL;
+    const unsigned char  *mode = NULL;
+    int                   src;
+    rc_t                  rc = RC_OK;
+
+    src = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = DELETE", -1,
+                             &s, NULL);
+    if (src == SQLITE_OK) {
+        src = sqlite3_step(s);
+    }
+    if (src == SQLITE_ROW) {
+        mode = sqlite3_column_text(s, 0);
+    }
+    if (mode == NULL || strcmp((const char *) mode, "delete") != 0) {
+        rc = src == SQLITE_ROW ? RC_BUSY : store_check_rc(src);
+        (void) snprintf(err, errlen, "%s",
+                        rc == RC_BUSY ? "the database is in use by another"
+                        " process (stop the service first)"
+                        : sqlite3_errmsg(st->db));
+    }
+    (void) sqlite3_finalize(s);
+    return rc;
+}
+
+/*
+ * Replace st's database with the file at path: checked first, copied
+ * only when no other connection has the database open.
+ */
+rc_t
+store_restore(struct store *st, const char *path, int max_version,
+    char *err, size_t errlen)
+{
+    sqlite3  *from = NULL;
+    int       version;
+    rc_t      rc, wal;
+
+    rc = store_open_checked(path, &from, &version, err, errlen);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    if (version > max_version) {
+        (void) snprintf(err, errlen, "schema version %d is newer than %d",
+                        version, max_version);
+        rc = RC_BADINPUT;
+        goto out;
+    }
+    rc = store_leave_wal(st, err, errlen);
+    if (rc != RC_OK) {
+        goto out;
+    }
+
+    rc = store_copy(from, st->db, st->busy_ms);
+    if (rc != RC_OK) {
+        (void) snprintf(err, errlen, "copy failed (%s)", rc_str(rc));
+    }
+    /* back to WAL whether or not the copy went through */
+    wal = store_wal(st, st->busy_ms);
+    if (rc == RC_OK && wal != RC_OK) {
+        (void) snprintf(err, errlen, "cannot switch back to WAL");
+        rc = wal;
+    }
+
+out:
+    (void) sqlite3_close(from);
     return rc;
 }

@@ -124,4 +124,88 @@ rc_t store_clear(struct store *st, const char *client_id,
 /* Entries per state, for stats and metrics. */
 rc_t store_count(struct store *st, enum store_state state, int64_t *n);
 
+/* ---- administration: docusnapctl and the readiness check ---- */
+
+/*
+ * *created_at gets the creation time of the oldest entry in state;
+ * RC_NOTFOUND when there is none.
+ */
+rc_t store_oldest(struct store *st, enum store_state state,
+    int64_t *created_at);
+
+/*
+ * *bytes gets the database's size: its pages, in use and free, times
+ * the page size (the -wal file is not counted).
+ */
+rc_t store_size(struct store *st, int64_t *bytes);
+
+/*
+ * Whether this connection can write: BEGIN IMMEDIATE, then ROLLBACK.
+ * Writes nothing. RC_OK, RC_BUSY when another connection held the write
+ * lock past the busy timeout, RC_STORE (logged) when the file is read-
+ * only or broken.
+ */
+rc_t store_writable(struct store *st);
+
+/*
+ * PRAGMA integrity_check of st's database (a read: blocks no writer in
+ * WAL mode; reads every page, so it takes a while on a large file).
+ * RC_OK when SQLite answers "ok"; RC_BADINPUT with its first complaint
+ * in err when it finds damage; RC_BUSY or RC_STORE with SQLite's text
+ * in err when the check cannot run.
+ */
+rc_t store_integrity(struct store *st, char *err, size_t errlen);
+
+/*
+ * The same for the database file at path, which is opened read-only,
+ * never created or changed; *version gets its schema version. A file
+ * that does not open is RC_STORE, one that is no database RC_BADINPUT,
+ * each with the reason in err.
+ */
+rc_t store_check_file(const char *path, int *version, char *err,
+    size_t errlen);
+
+/*
+ * *version gets the highest NNN of sql_dir's NNN_*.sql files (0 when
+ * there is none): the version store_migrate brings a database to.
+ * RC_STORE (logged) when the folder cannot be read.
+ */
+rc_t store_schema_target(const char *sql_dir, int *version);
+
+/*
+ * Online backup of st's database into path, with SQLite's backup API,
+ * while other connections and processes go on reading and writing. The
+ * copy is the database as it was when the call began: one read snapshot
+ * is held throughout, which in WAL mode blocks no writer (checkpoints
+ * stop at it until the call returns). Pages are copied in steps into
+ * path.tmp, which is renamed over path once whole, so an existing path
+ * is only ever replaced by a complete copy. The copy is one
+ * self-contained file in rollback-journal mode, mode 0600. RC_BADINPUT
+ * when path is too long, RC_BUSY or RC_STORE (logged) on failure;
+ * path.tmp is removed then. Uses st: not at the same time as other
+ * calls on it.
+ */
+rc_t store_backup(struct store *st, const char *path);
+
+/*
+ * Replace st's database with the file at path (a store_backup copy).
+ * The file is checked first (store_check_file): damage, or a schema
+ * version above max_version, is RC_BADINPUT. Then st's database leaves
+ * WAL mode, which SQLite allows only when no other connection has it
+ * open: RC_BUSY when one has (a server process), and nothing is
+ * changed. The copy goes in with the backup API and the database is
+ * put back into WAL mode. The reason for any failure is in err. Run
+ * store_migrate afterwards: the file may hold an older schema.
+ */
+rc_t store_restore(struct store *st, const char *path, int max_version,
+    char *err, size_t errlen);
+
+/*
+ * Entries of client_id created at since (unix ms) or later, whatever
+ * their state, into *n: what a per-client rate limit counts. Entries
+ * cleared or expired meanwhile are not counted.
+ */
+rc_t store_count_recent(struct store *st, const char *client_id,
+    int64_t since, int64_t *n);
+
 #endif

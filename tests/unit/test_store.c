@@ -654,6 +654,363 @@ START_TEST(test_busy)
 }
 END_TEST
 
+/* ---- administration --------------------------------------------------- */
+
+/* A string result of one query on a separate raw connection to path. */
+static void
+raw_text(const char *path, const char *sql, char *out, size_t len)
+{
+    sqlite3       *db;
+    sqlite3_stmt  *s;
+
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    snprintf(out, len, "%s", (const char *) sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+/* Run sql on a raw read-write connection to path. */
+static void
+raw_exec(const char *path, const char *sql)
+{
+    sqlite3  *db;
+
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* Insert n jobs with size bytes of content each, numbered from first. */
+static void
+insert_big(struct store *to, int first, int n, size_t size)
+{
+    unsigned char  *content;
+    char            h[65];
+    int             i;
+
+    content = calloc(1, size);
+    ck_assert_ptr_nonnull(content);
+    for (i = first; i < first + n; i++) {
+        ck_assert_int_eq(store_insert(to, "big", sha(i, h), "doc", content,
+                                      size, (const unsigned char *) "K", 1,
+                                      T0 + i, NULL), RC_OK);
+    }
+    free(content);
+}
+
+START_TEST(test_oldest_and_size)
+{
+    struct store_job  j;
+    int64_t           t, before, after;
+
+    ck_assert_int_eq(store_oldest(st, STORE_QUEUED, &t), RC_NOTFOUND);
+    ck_assert_int_eq(store_oldest(st, STORE_RUNNING, &t), RC_NOTFOUND);
+    insert("c1", 1, "doc", T0 + 50);
+    insert("c1", 2, "doc", T0 + 30);
+    insert("c1", 3, "doc", T0 + 40);
+    ck_assert_int_eq(store_oldest(st, STORE_QUEUED, &t), RC_OK);
+    ck_assert_int_eq(t, T0 + 30);
+
+    /* the claim takes the oldest; the queue's oldest moves on */
+    ck_assert_int_eq(store_claim(st, T0 + 100, 1000, 3, &j), RC_OK);
+    store_job_free(&j);
+    ck_assert_int_eq(store_oldest(st, STORE_RUNNING, &t), RC_OK);
+    ck_assert_int_eq(t, T0 + 30);
+    ck_assert_int_eq(store_oldest(st, STORE_QUEUED, &t), RC_OK);
+    ck_assert_int_eq(t, T0 + 40);
+
+    ck_assert_int_eq(store_size(st, &before), RC_OK);
+    ck_assert_int_eq(before, raw_int("SELECT page_count * page_size"
+                                     " FROM pragma_page_count,"
+                                     " pragma_page_size", 0));
+    insert_big(st, 100, 20, 8192);
+    ck_assert_int_eq(store_size(st, &after), RC_OK);
+    ck_assert_int_ge(after, before + 20 * 8192);
+}
+END_TEST
+
+START_TEST(test_writable)
+{
+    struct store  *quick;
+    sqlite3       *db;
+    int64_t        n;
+
+    ck_assert_int_eq(store_writable(st), RC_OK);
+    ck_assert_int_eq(store_writable(st), RC_OK);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM entries", 0), 0);
+
+    /* another connection holds the write lock past the busy timeout */
+    ck_assert_int_eq(sqlite3_open(tdb, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(store_open(tdb, 50, &quick), RC_OK);
+    ck_assert_int_eq(store_writable(quick), RC_BUSY);
+    ck_assert_int_eq(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(store_writable(quick), RC_OK);
+    /* and the connection is left usable, outside a transaction */
+    insert("c1", 1, "doc", T0);
+    ck_assert_int_eq(store_count(quick, STORE_QUEUED, &n), RC_OK);
+    ck_assert_int_eq(n, 1);
+    store_close(quick);
+    sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(test_schema_target)
+{
+    char   dir[600], p[700];
+    FILE  *f;
+    int    v;
+
+    ck_assert_int_eq(store_schema_target(tsql, &v), RC_OK);
+    ck_assert_int_eq(v, store_schema_version(st));
+
+    snprintf(dir, sizeof(dir), "%s/mig", tdir);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    ck_assert_int_eq(store_schema_target(dir, &v), RC_OK);
+    ck_assert_int_eq(v, 0);
+    snprintf(p, sizeof(p), "%s/007_b.sql", dir);
+    f = fopen(p, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    snprintf(p, sizeof(p), "%s/003_a.sql", dir);
+    f = fopen(p, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    snprintf(p, sizeof(p), "%s/notes.txt", dir);
+    f = fopen(p, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    ck_assert_int_eq(store_schema_target(dir, &v), RC_OK);
+    ck_assert_int_eq(v, 7);
+    rm_tree(dir);
+
+    ck_assert_int_eq(store_schema_target(dir, &v), RC_STORE);
+}
+END_TEST
+
+START_TEST(test_integrity)
+{
+    char   bk[400], junk[400], err[256];
+    FILE  *f;
+    int    v;
+
+    ck_assert_int_eq(store_integrity(st, err, sizeof(err)), RC_OK);
+
+    /* a file that is no database; a file that is not there */
+    snprintf(junk, sizeof(junk), "%s/junk.db", tdir);
+    f = fopen(junk, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("this is not an SQLite database, just some text in a file\n", f);
+    fclose(f);
+    ck_assert_int_eq(store_check_file(junk, &v, err, sizeof(err)),
+                     RC_BADINPUT);
+    ck_assert_msg(strstr(err, "not a database") != NULL, "err: %s", err);
+    snprintf(bk, sizeof(bk), "%s/missing.db", tdir);
+    ck_assert_int_eq(store_check_file(bk, &v, err, sizeof(err)), RC_STORE);
+    ck_assert_int_eq(access(bk, F_OK), -1);     /* not created */
+}
+END_TEST
+
+/* Overwrite len bytes at off of path with a pattern. */
+static void
+scribble(const char *path, long off, size_t len)
+{
+    FILE  *f;
+    char   junk[4096];
+
+    ck_assert_uint_le(len, sizeof(junk));
+    memset(junk, 0x5a, len);
+    f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseek(f, off, SEEK_SET), 0);
+    ck_assert_uint_eq(fwrite(junk, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(test_integrity_damage)
+{
+    char  bk[400], err[256];
+    int   v;
+    rc_t  rc;
+
+    /* enough rows for the table and its indexes to span many pages */
+    insert_big(st, 1, 200, 600);
+    snprintf(bk, sizeof(bk), "%s/bk.db", tdir);
+    ck_assert_int_eq(store_backup(st, bk), RC_OK);
+    ck_assert_int_eq(store_check_file(bk, &v, err, sizeof(err)), RC_OK);
+    ck_assert_int_eq(v, 1);
+
+    /* the cell area of an index page in the middle of the file */
+    scribble(bk, 4096L * 10 + 2048, 1024);
+    scribble(bk, 4096L * 20 + 2048, 1024);
+    rc = store_check_file(bk, &v, err, sizeof(err));
+    ck_assert_msg(rc == RC_BADINPUT, "rc %d err %s", rc, err);
+    ck_assert_msg(err[0] != '\0', "no complaint");
+}
+END_TEST
+
+START_TEST(test_backup_restore)
+{
+    struct stat   sb;
+    sqlite3      *other;
+    char          bk[400], tmp[420], mode[16], err[256];
+    char          h[65];
+    int           v, deleted;
+
+    insert("c1", 1, "doc", T0);
+    insert("c1", 2, "doc", T0 + 1);
+    snprintf(bk, sizeof(bk), "%s/bk.db", tdir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", bk);
+    ck_assert_int_eq(store_backup(st, bk), RC_OK);
+
+    /* one file, mode 0600, out of WAL, no leftovers */
+    ck_assert_int_eq(stat(bk, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0600);
+    ck_assert_int_eq(access(tmp, F_OK), -1);
+    raw_text(bk, "PRAGMA journal_mode", mode, sizeof(mode));
+    ck_assert_str_eq(mode, "delete");
+    ck_assert_int_eq(store_check_file(bk, &v, err, sizeof(err)), RC_OK);
+
+    /* a second backup replaces the first */
+    insert("c1", 3, "doc", T0 + 2);
+    ck_assert_int_eq(store_backup(st, bk), RC_OK);
+
+    /* the live database moves on */
+    ck_assert_int_eq(store_clear(st, "c1", sha(1, h), NULL, &deleted), RC_OK);
+    insert("c2", 9, "doc", T0 + 3);
+
+    /* refused while another connection has the database open */
+    ck_assert_int_eq(sqlite3_open(tdb, &other), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(other, "SELECT count(*) FROM entries",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(store_restore(st, bk, 1, err, sizeof(err)), RC_BUSY);
+    ck_assert_msg(strstr(err, "in use") != NULL, "err: %s", err);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM entries", 0), 3);
+    sqlite3_close(other);
+
+    ck_assert_int_eq(store_restore(st, bk, 1, err, sizeof(err)), RC_OK);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM entries", 0), 3);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM entries"
+                             " WHERE client_id = 'c2'", 0), 0);
+    ck_assert_int_eq(state_of("c1", 1, "doc", NULL), STORE_QUEUED);
+    raw_text(tdb, "PRAGMA journal_mode", mode, sizeof(mode));
+    ck_assert_str_eq(mode, "wal");
+    /* st goes on working on the restored data */
+    insert("c2", 9, "doc", T0 + 4);
+    ck_assert_int_eq(store_schema_version(st), 1);
+}
+END_TEST
+
+START_TEST(test_restore_refuses)
+{
+    char  bk[400], junk[400], err[256];
+    FILE *f;
+
+    insert("c1", 1, "doc", T0);
+    snprintf(bk, sizeof(bk), "%s/bk.db", tdir);
+    ck_assert_int_eq(store_backup(st, bk), RC_OK);
+
+    /* from a newer schema than this build knows */
+    raw_exec(bk, "PRAGMA user_version = 99");
+    ck_assert_int_eq(store_restore(st, bk, 1, err, sizeof(err)),
+                     RC_BADINPUT);
+    ck_assert_msg(strstr(err, "99") != NULL, "err: %s", err);
+
+    snprintf(junk, sizeof(junk), "%s/junk.db", tdir);
+    f = fopen(junk, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("not a database at all, not even close to one, really\n", f);
+    fclose(f);
+    ck_assert_int_eq(store_restore(st, junk, 1, err, sizeof(err)),
+                     RC_BADINPUT);
+
+    /* nothing changed, and still in WAL mode */
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM entries", 0), 1);
+    raw_text(tdb, "PRAGMA journal_mode", junk, sizeof(junk));
+    ck_assert_str_eq(junk, "wal");
+}
+END_TEST
+
+START_TEST(test_backup_bad_path)
+{
+    char  bk[400];
+
+    snprintf(bk, sizeof(bk), "%s/no/such/dir/bk.db", tdir);
+    ck_assert_int_eq(store_backup(st, bk), RC_STORE);
+    ck_assert_int_eq(store_writable(st), RC_OK);    /* snapshot let go */
+}
+END_TEST
+
+struct writer {
+    volatile int  stop;
+    int           inserted;
+};
+
+/* Insert rows on a connection of its own until told to stop. */
+static void *
+writer_run(void *arg)
+{
+    struct writer  *w = arg;
+    struct store   *mine;
+
+    if (store_open(tdb, BUSY_MS, &mine) != RC_OK) {
+        return NULL;
+    }
+    while (!w->stop) {
+        insert_big(mine, 100000 + w->inserted, 1, 2000);
+        w->inserted++;
+    }
+    store_close(mine);
+    return NULL;
+}
+
+/*
+ * A backup while another connection writes all the time: it finishes
+ * (the snapshot keeps it from restarting), is whole, and holds every
+ * row that existed when it began.
+ */
+START_TEST(test_backup_under_writes)
+{
+    struct writer  w;
+    pthread_t      tid;
+    sqlite3       *db;
+    sqlite3_stmt  *s;
+    char           bk[400], err[256];
+    int64_t        before, in_backup;
+    int            v;
+
+    insert_big(st, 1, 3000, 3000);     /* ~10 MB: many backup steps */
+    memset(&w, 0, sizeof(w));
+    ck_assert_int_eq(pthread_create(&tid, NULL, writer_run, &w), 0);
+    while (w.inserted < 20) {
+        usleep(1000);
+    }
+    before = raw_int("SELECT count(*) FROM entries", 0);
+    snprintf(bk, sizeof(bk), "%s/bk.db", tdir);
+    ck_assert_int_eq(store_backup(st, bk), RC_OK);
+    w.stop = 1;
+    ck_assert_int_eq(pthread_join(tid, NULL), 0);
+
+    ck_assert_int_eq(store_check_file(bk, &v, err, sizeof(err)), RC_OK);
+    ck_assert_int_eq(sqlite3_open_v2(bk, &db, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM entries",
+                                        -1, &s, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    in_backup = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    ck_assert_msg(in_backup >= before, "backup %lld rows, %lld before",
+                  (long long) in_backup, (long long) before);
+    ck_assert_int_le(in_backup, raw_int("SELECT count(*) FROM entries", 0));
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -680,6 +1037,20 @@ store_suite(void)
     tcase_add_test(tc, test_clear);
     tcase_add_test(tc, test_count);
     tcase_add_test(tc, test_busy);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("admin");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_oldest_and_size);
+    tcase_add_test(tc, test_writable);
+    tcase_add_test(tc, test_schema_target);
+    tcase_add_test(tc, test_integrity);
+    tcase_add_test(tc, test_integrity_damage);
+    tcase_add_test(tc, test_backup_restore);
+    tcase_add_test(tc, test_restore_refuses);
+    tcase_add_test(tc, test_backup_bad_path);
+    tcase_add_test(tc, test_backup_under_writes);
     suite_add_tcase(s, tc);
     return s;
 }
