@@ -24,9 +24,14 @@ struct app {
     struct worker       *worker;
 };
 
-/* One request, on one request thread, with that thread's store. */
+/*
+ * One request, on one request thread, with that thread's store. In CGI
+ * mode fr is not libfcgi's: its envp is environ, the body is on stdin
+ * and the reply goes to stdout (fcgi_io.c).
+ */
 struct fcgi_req {
     FCGX_Request    *fr;
+    int              cgi;           /* plain CGI: one request, stdio */
     struct app      *app;
     struct store    *st;
     const char      *method;

@@ -1,12 +1,13 @@
 /*
- * fcgi_handler.c - POST /process, POST /clear, GET /check_status and
- * GET /public_key.
+ * fcgi_handler.c - POST /process, POST /clear, GET /check_status,
+ * GET /ready and GET /public_key.
  */
 #include "config.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 
@@ -15,6 +16,7 @@
 #include "fcgi_handler.h"
 #include "fcgi_io.h"
 #include "log.h"
+#include "ocr.h"
 #include "proto.h"
 #include "store.h"
 #include "worker.h"
@@ -114,6 +116,38 @@ handle_accept(struct fcgi_req *req, const struct proto_req *pr,
     return e;
 }
 
+/*
+ * [limits] submissions_per_minute: the client's entries made in the
+ * last minute, counted in the store that every process shares. Checked
+ * before the RSA and AES work, so a client over its limit costs little.
+ * XXX: the count and the insert are not one transaction, so submissions
+ * racing at the edge may all pass; it bounds abuse, it does not bill.
+ * A client that clears its entries is not counted for them, and a new
+ * client_id starts at 0: nginx's per-address limit covers those.
+ */
+static enum ds_err
+handle_rate_check(struct fcgi_req *req, const struct proto_req *pr)
+{
+    int      limit = req->app->cfg.submissions_per_minute;
+    int64_t  n = 0;
+    rc_t     rc;
+
+    if (limit <= 0) {
+        return DS_OK;
+    }
+    rc = store_count_recent(req->st, pr->client_id, clock_now_ms() - 60000,
+                            &n);
+    if (rc != RC_OK) {
+        return handle_store_err(rc);
+    }
+    if (n >= limit) {
+        log_info("submission refused code=RATE_LIMITED recent=%" PRId64,
+                 n);
+        return DS_RATE_LIMITED;
+    }
+    return DS_OK;
+}
+
 static void
 handle_submit(struct fcgi_req *req, const struct proto_req *pr)
 {
@@ -123,6 +157,15 @@ handle_submit(struct fcgi_req *req, const struct proto_req *pr)
     rc_t                 rc;
 
     memset(&sealed, 0, sizeof(sealed));
+    e = handle_rate_check(req, pr);
+    if (e == DS_RATE_LIMITED) {
+        fcgi_io_reply_error_hdr(req, e, "Retry-After: 60\r\n");
+        goto out;
+    }
+    if (e != DS_OK) {
+        fcgi_io_reply_error(req, e);
+        goto out;
+    }
     e = handle_accept(req, pr, &sealed);
     if (e != DS_OK) {
         log_info("submission refused code=%s", ds_err_name(e));
@@ -235,4 +278,88 @@ handle_public_key(struct fcgi_req *req)
 {
     fcgi_io_reply(req, 200, "application/x-pem-file", req->app->pubkey_pem,
                   req->app->pubkey_len);
+}
+
+/* One readiness check into checks, its name into failing when it
+ * failed; -1 when json-c could not. */
+static int
+handle_ready_add(json_object *checks, json_object *failing,
+    const char *name, int ok)
+{
+    if (json_object_object_add(checks, name, json_object_new_boolean(ok))
+        != 0)
+    {
+        return -1;
+    }
+    if (!ok && json_object_array_add(failing, json_object_new_string(name))
+               != 0)
+    {
+        return -1;
+    }
+    return 0;
+}
+
+/* Run the checks; -1 when json-c could not hold the answers. */
+static int
+handle_ready_run(struct fcgi_req *req, json_object *checks,
+    json_object *failing)
+{
+    const struct app  *app = req->app;
+    struct stat        sb;
+    char               detail[4200];
+    int                ocr, bad = 0;
+
+    ocr = app->ocr != NULL
+          && ocr_pool_ready(app->ocr, detail, sizeof(detail)) == RC_OK;
+    if (!ocr) {
+        log_warn("not ready: ocr: %s", app->ocr != NULL ? detail : "none");
+    }
+    bad |= handle_ready_add(checks, failing, "database",
+                            store_writable(req->st) == RC_OK);
+    bad |= handle_ready_add(checks, failing, "ocr", ocr);
+    bad |= handle_ready_add(checks, failing, "extractor",
+                            app->extractor != NULL);
+    /* loaded at start; the file is what the next start needs */
+    bad |= handle_ready_add(checks, failing, "private_key",
+                            app->key != NULL
+                            && stat(app->cfg.private_key, &sb) == 0);
+    return bad;
+}
+
+/*
+ * GET /ready: whether this process can do its work, for a load balancer
+ * or a monitor; cheap (a write lock taken and given back, file checks;
+ * no OCR, no model call). 200 {"ready":true,"checks":{name: bool}}, or
+ * 503 with "ready":false and "failing": [names].
+ */
+void
+handle_ready(struct fcgi_req *req)
+{
+    json_object  *o, *checks, *failing;
+    int           ready, bad;
+
+    o = json_object_new_object();
+    checks = json_object_new_object();
+    failing = json_object_new_array();
+    bad = o == NULL || checks == NULL || failing == NULL
+          || handle_ready_run(req, checks, failing) != 0;
+    ready = !bad && json_object_array_length(failing) == 0;
+    bad = bad
+          || json_object_object_add(o, "ready",
+                                    json_object_new_boolean(ready)) != 0
+          || json_object_object_add(o, "checks", json_object_get(checks))
+             != 0
+          || (!ready && json_object_object_add(o, "failing",
+                                    json_object_get(failing)) != 0);
+    if (bad) {
+        fcgi_io_reply_error(req, DS_INTERNAL_ERROR);
+    } else {
+        if (!ready) {
+            log_warn("not ready: %s", json_object_to_json_string(failing));
+        }
+        fcgi_io_reply_json(req, ready ? 200 : 503, o);
+    }
+    json_object_put(failing);
+    json_object_put(checks);
+    json_object_put(o);
 }

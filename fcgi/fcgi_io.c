@@ -30,11 +30,25 @@ fcgi_io_reason(int status)
     }
 }
 
+/*
+ * Up to len bytes of the body. Never more than asked: a CGI server need
+ * not close stdin after CONTENT_LENGTH bytes, so reading on would hang.
+ */
+static int
+fcgi_io_get(struct fcgi_req *req, char *p, size_t len)
+{
+    if (req->cgi) {
+        return (int) fread(p, 1, len, stdin);
+    }
+    return FCGX_GetStr(p, (int) len, req->fr->in);
+}
+
 enum ds_err
 fcgi_io_read_body(struct fcgi_req *req, long max)
 {
     const char  *cl;
     char        *end, chunk[16384];
+    size_t       ask;
     long         want;
     int          n;
 
@@ -52,7 +66,9 @@ fcgi_io_read_body(struct fcgi_req *req, long max)
     }
     buf_init(&req->body, (size_t) max);
     while (req->body.len < (size_t) want) {
-        n = FCGX_GetStr(chunk, sizeof(chunk), req->fr->in);
+        ask = (size_t) want - req->body.len;
+        n = fcgi_io_get(req, chunk, ask < sizeof(chunk) ? ask
+                                                        : sizeof(chunk));
         if (n <= 0) {
             return DS_INVALID_JSON;
         }
@@ -97,7 +113,13 @@ fcgi_io_reply_hdr(struct fcgi_req *req, int status, const char *ctype,
         log_err("cannot build the reply");
         return;
     }
-    if (FCGX_PutStr(out.data, (int) out.len, req->fr->out) < 0) {
+    if (req->cgi) {
+        if (fwrite(out.data, 1, out.len, stdout) != out.len
+            || fflush(stdout) != 0)
+        {
+            log_warn("cannot write the reply to stdout");
+        }
+    } else if (FCGX_PutStr(out.data, (int) out.len, req->fr->out) < 0) {
         log_warn("client went away before the reply");
     }
     buf_free(&out);

@@ -7,6 +7,11 @@
  * FCGX_Accept_r on their own request (no accept mutex: the kernel hands
  * each connection to one waiting thread). The main thread waits for
  * signals: SIGTERM/SIGINT stop, SIGHUP reopens the log.
+ *
+ * Started by a web server as plain CGI instead (fd 0 is no listening
+ * socket: a shared host, nginx + fcgiwrap), it answers the one request
+ * from its environment and stdin and exits; no job threads then, the
+ * queue is drained by `docusnapctl work --drain` from cron.
  */
 #include "config.h"
 
@@ -177,6 +182,39 @@ app_request_thread(void *arg)
     return NULL;
 }
 
+/*
+ * Plain CGI: one request from environ and stdin, the reply on stdout.
+ * Returns the exit status.
+ */
+static int
+app_serve_cgi(struct app *app)
+{
+    FCGX_Request     fr;
+    struct fcgi_req  req;
+
+    if (getenv("REQUEST_METHOD") == NULL) {
+        /* like usage(): to the terminal, whatever the log file is */
+        fprintf(stderr, "docusnap-fcgi: not started by a web server: no "
+                "FastCGI socket on fd 0 and no CGI REQUEST_METHOD\n");
+        exit(1);
+    }
+    memset(&fr, 0, sizeof(fr));
+    memset(&req, 0, sizeof(req));
+    fr.envp = environ;
+    req.fr = &fr;
+    req.cgi = 1;
+    if (store_open(app->cfg.database, app->cfg.busy_timeout_ms, &req.st)
+        != RC_OK)
+    {
+        req.app = app;
+        fcgi_io_reply_error(&req, DS_DATABASE_ERROR);
+        return 0;
+    }
+    app_serve_one(app, &req);
+    store_close(req.st);
+    return 0;
+}
+
 static void
 app_wait_signals(void)
 {
@@ -235,6 +273,9 @@ main(int argc, char **argv)
     app_init(&app, config);
     if (FCGX_Init() != 0) {
         die("libfcgi", "FCGX_Init failed");
+    }
+    if (FCGX_IsCGI()) {
+        return app_serve_cgi(&app);
     }
     if (worker_start(&app.jobs, &app.worker) != RC_OK) {
         die("job threads", "cannot start");

@@ -21,9 +21,34 @@ static const struct route routes[] = {
     { "POST", "/clear",        handle_clear },
     { "GET",  "/check_status", handle_check_status },
     { "HEAD", "/check_status", handle_check_status },
+    { "GET",  "/ready",        handle_ready },
+    { "HEAD", "/ready",        handle_ready },
     { "GET",  "/public_key",   handle_public_key },
     { "HEAD", "/public_key",   handle_public_key },
 };
+
+/*
+ * The request's URI path: nginx's DOCUMENT_URI, else SCRIPT_NAME and
+ * PATH_INFO as Apache (mod_fcgid, CGI) splits it: /api/v1 + /process.
+ */
+static const char *
+route_uri(struct fcgi_req *req, char *buf, size_t len)
+{
+    const char  *uri, *info;
+    int          n;
+
+    uri = FCGX_GetParam("DOCUMENT_URI", req->fr->envp);
+    if (uri != NULL) {
+        return uri;
+    }
+    uri = FCGX_GetParam("SCRIPT_NAME", req->fr->envp);
+    info = FCGX_GetParam("PATH_INFO", req->fr->envp);
+    if (uri == NULL || info == NULL || info[0] == '\0') {
+        return uri;
+    }
+    n = snprintf(buf, len, "%s%s", uri, info);
+    return n >= 0 && (size_t) n < len ? buf : NULL;
+}
 
 /* The request path below the configured prefix, without a query. */
 static const char *
@@ -31,11 +56,9 @@ route_path(struct fcgi_req *req, char *out, size_t outlen)
 {
     const char  *uri, *prefix = req->app->cfg.prefix;
     size_t       plen = strlen(prefix), n;
+    char         joined[1024];
 
-    uri = FCGX_GetParam("DOCUMENT_URI", req->fr->envp);
-    if (uri == NULL) {
-        uri = FCGX_GetParam("SCRIPT_NAME", req->fr->envp);
-    }
+    uri = route_uri(req, joined, sizeof(joined));
     if (uri == NULL) {
         return NULL;
     }

@@ -63,6 +63,8 @@ static const struct cfg_key cfg_keys[] = {
     I("limits", "max_pages", max_pages, 1, 1000, "20"),
     I("limits", "max_file_lib_entries", max_file_lib_entries, 0, 100000,
       "500"),
+    I("limits", "submissions_per_minute", submissions_per_minute, 0,
+      1000000, "60"),
 
     I("jobs", "lease_seconds", lease_seconds, 1, 86400, "60"),
     I("jobs", "max_attempts", max_attempts, 1, 100, "3"),

@@ -34,6 +34,7 @@ struct cfg {
     long    max_pixels;
     int     max_pages;
     int     max_file_lib_entries;
+    int     submissions_per_minute;     /* per client_id; 0 = no limit */
 
     /* [jobs] */
     int     lease_seconds;
