@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,7 +71,7 @@ itc_request(struct itc *c, const char *method, const char *path,
 {
     CURL               *h;
     struct curl_slist  *hdrs = NULL;
-    struct buf          b;
+    struct buf          b, hb;
     char                url[1024], ct[256];
     CURLcode            cc;
 
@@ -80,6 +81,7 @@ itc_request(struct itc *c, const char *method, const char *path,
         return -1;
     }
     buf_init(&b, 256L * 1024 * 1024);
+    buf_init(&hb, 1024L * 1024);
     snprintf(url, sizeof(url), "%s%s", c->url, path);
     snprintf(ct, sizeof(ct), "Content-Type: %s", ctype ? ctype : "");
     hdrs = curl_slist_append(hdrs, ct);     /* "Content-Type:" removes it */
@@ -90,6 +92,8 @@ itc_request(struct itc *c, const char *method, const char *path,
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, itc_write);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, itc_write);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &hb);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     if (body != NULL) {
@@ -104,8 +108,10 @@ itc_request(struct itc *c, const char *method, const char *path,
     curl_easy_cleanup(h);
     if (cc != CURLE_OK) {
         buf_free(&b);
+        buf_free(&hb);
         return -1;
     }
+    r->head = buf_steal(&hb, NULL);
     r->body = buf_steal(&b, &r->len);
     r->json = r->body ? jsonx_parse(r->body, r->len, 32) : NULL;
     return 0;
@@ -115,8 +121,34 @@ void
 itc_reply_free(struct itc_reply *r)
 {
     free(r->body);
+    free(r->head);
     json_object_put(r->json);
     memset(r, 0, sizeof(*r));
+}
+
+const char *
+itc_header(const struct itc_reply *r, const char *name, char *out,
+    size_t outlen)
+{
+    const char  *p, *v;
+    size_t       n = strlen(name), k;
+
+    for (p = r->head; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
+        p += *p == '\n';
+        if (strncasecmp(p, name, n) != 0 || p[n] != ':') {
+            continue;
+        }
+        v = p + n + 1;
+        v += strspn(v, " \t");
+        k = strcspn(v, "\r\n");
+        if (k >= outlen) {
+            k = outlen - 1;
+        }
+        memcpy(out, v, k);
+        out[k] = '\0';
+        return out;
+    }
+    return NULL;
 }
 
 const char *

@@ -23,6 +23,7 @@ struct itc_reply {
     char         *body;
     size_t        len;
     json_object  *json;                 /* parsed body or NULL */
+    char         *head;                 /* status line and headers */
 };
 
 /* From env PREFIX_URL, PREFIX_CACERT, PREFIX_DIR, PREFIX_PUBKEY; 0 on
@@ -59,6 +60,11 @@ char *itc_inner_files(const char *const *paths, size_t n,
     const char *file_lib);
 char *itc_inner_bytes(const unsigned char *data, size_t len,
     const char *file_lib);
+
+/* The value of header name in r->head (case-insensitive) into out;
+ * NULL when there is none. */
+const char *itc_header(const struct itc_reply *r, const char *name,
+    char *out, size_t outlen);
 
 /* Run a shell command; its exit status. */
 int  itc_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
