@@ -501,6 +501,11 @@ ex_doc_title(const struct ex_doc *doc, json_object *res)
                  name[0] != '\0' ? name : word != NULL ? word : "Document");
     }
     ex_cut_words(title, EX_TITLE_MAX);
+    if (title[0] == '\0') {
+        /* a name of punctuation is cut to nothing (found fuzzing) */
+        snprintf(title, sizeof(title), "%s",
+                 word != NULL ? word : "Document");
+    }
     return ex_obj_set_str(res, "title", title);
 }
 

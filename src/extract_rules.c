@@ -41,17 +41,27 @@ ex_lower(int c)
     return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
-/* Length of s cut to at most max bytes without splitting a character. */
+/*
+ * Length of s cut to at most max bytes without splitting a character.
+ * A character has at most 3 continuation bytes: more in a row is not
+ * UTF-8 and is cut at max (backing off over it could leave nothing; a
+ * title of 0x9f bytes became "", found fuzzing).
+ */
 static size_t
 ex_utf8_cut(const char *s, size_t len, size_t max)
 {
+    size_t  cut;
+
     if (len <= max) {
         return len;
     }
-    while (max > 0 && ((unsigned char) s[max] & 0xc0) == 0x80) {
-        max--;
+    cut = max;
+    while (cut > 0 && max - cut < 3
+           && ((unsigned char) s[cut] & 0xc0) == 0x80)
+    {
+        cut--;
     }
-    return max;
+    return ((unsigned char) s[cut] & 0xc0) == 0x80 ? max : cut;
 }
 
 int
@@ -82,6 +92,18 @@ ex_count_letters(const char *s, int *upper, int *lower)
     return n + up + lo;
 }
 
+/* The end of s[b..e) without trailing white space and sep bytes. */
+static size_t
+ex_trim_end(const char *s, size_t b, size_t e, const char *sep)
+{
+    while (e > b && (ex_is_space(s[e - 1])
+                     || (sep != NULL && strchr(sep, s[e - 1]) != NULL)))
+    {
+        e--;
+    }
+    return e;
+}
+
 void
 ex_copy_trim(const char *s, size_t n, const char *sep, char *out,
     size_t outlen)
@@ -89,19 +111,16 @@ ex_copy_trim(const char *s, size_t n, const char *sep, char *out,
     size_t  b, e;
 
     b = 0;
-    e = n;
-    while (b < e && ex_is_space(s[b])) {
+    while (b < n && ex_is_space(s[b])) {
         b++;
     }
-    while (e > b && (ex_is_space(s[e - 1])
-                     || (sep != NULL && strchr(sep, s[e - 1]) != NULL)))
-    {
-        e--;
-    }
+    e = ex_trim_end(s, b, n, sep);
     if (outlen == 0) {
         return;
     }
+    /* trimmed again after the cut, which may end on a space */
     n = ex_utf8_cut(s + b, e - b, outlen - 1);
+    n = ex_trim_end(s, b, b + n, sep) - b;
     memmove(out, s + b, n);             /* out may be s */
     out[n] = '\0';
 }

@@ -1394,6 +1394,49 @@ START_TEST(test_not_utf8_cut)
 }
 END_TEST
 
+/*
+ * Regression (fuzz_builtin): a first line of commas and dashes longer
+ * than a title ("-,,,,...,E,,ECr") was cut on its punctuation down to
+ * a title "".
+ */
+START_TEST(test_title_punctuation)
+{
+    char          text[128];
+    json_object  *res;
+
+    memset(text, ',', 100);
+    text[0] = '-';
+    text[39] = '-';
+    snprintf(text + 100, sizeof(text) - 100, "E,,ECr\n");
+    res = run_text(EXTRACT_DOC, text, NULL);
+    ck_assert_str_eq(str_at(res, "title"), "Document");
+    json_object_put(res);
+    res = run_text(EXTRACT_FORM, text, NULL);
+    ck_assert_str_ne(str_at(res, "title"), "");
+    json_object_put(res);
+}
+END_TEST
+
+/*
+ * Regression (fuzz_builtin): a form's blank field longer than a field
+ * name was cut after a space and kept it ("... PPLICATION "), which
+ * extract_validate then trimmed: the cut is trimmed again.
+ */
+START_TEST(test_copy_trim_cut)
+{
+    char  out[8];
+
+    ex_copy_trim("  abc def  ", 11, NULL, out, 5);
+    ck_assert_str_eq(out, "abc");
+    ex_copy_trim("ab:: cd", 7, ":", out, 6);
+    ck_assert_str_eq(out, "ab");
+    ex_copy_trim(" abcdefghij", 11, NULL, out, sizeof(out));
+    ck_assert_str_eq(out, "abcdefg");
+    ex_copy_trim("   ", 3, NULL, out, sizeof(out));
+    ck_assert_str_eq(out, "");
+}
+END_TEST
+
 /* Same input, same bytes out. */
 START_TEST(test_deterministic)
 {
@@ -1444,6 +1487,8 @@ extract_suite(int corpus)
     tcase_add_test(tc, test_pages);
     tcase_add_test(tc, test_odd_text);
     tcase_add_test(tc, test_not_utf8_cut);
+    tcase_add_test(tc, test_copy_trim_cut);
+    tcase_add_test(tc, test_title_punctuation);
     tcase_add_test(tc, test_deterministic);
     suite_add_tcase(s, tc);
 
