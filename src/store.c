@@ -308,26 +308,49 @@ store_col_blob(sqlite3_stmt *s, int col, unsigned char **out,
     return RC_OK;
 }
 
-/* *v gets PRAGMA user_version. */
+/*
+ * Run statement id (?1 = arg when it has a parameter) and read the one
+ * integer of its one row. RC_NOTFOUND when that value is NULL.
+ */
 static rc_t
-store_version(struct store *st, int *v)
+store_one_int(struct store *st, enum store_sql id, int64_t arg,
+    int64_t *v)
 {
     sqlite3_stmt  *s;
     int            src;
     rc_t           rc;
 
-    *v = -1;
-    rc = store_stmt(st, SQL_VERSION, &s);
+    *v = 0;
+    rc = store_stmt(st, id, &s);
     if (rc != RC_OK) {
         return rc;
     }
+    if (sqlite3_bind_parameter_count(s) > 0
+        && sqlite3_bind_int64(s, 1, arg) != SQLITE_OK)
+    {
+        return store_bind_err(st, s, store_sqls[id]);
+    }
     src = sqlite3_step(s);
-    if (src == SQLITE_ROW) {
-        *v = sqlite3_column_int(s, 0);
+    if (src != SQLITE_ROW) {
+        rc = store_err(st, src, store_sqls[id]);
+    } else if (sqlite3_column_type(s, 0) == SQLITE_NULL) {
+        rc = RC_NOTFOUND;
     } else {
-        rc = store_err(st, src, "user_version");
+        *v = sqlite3_column_int64(s, 0);
     }
     store_reset(s);
+    return rc;
+}
+
+/* *v gets PRAGMA user_version. */
+static rc_t
+store_version(struct store *st, int *v)
+{
+    int64_t  n;
+    rc_t     rc;
+
+    rc = store_one_int(st, SQL_VERSION, 0, &n);
+    *v = rc == RC_OK ? (int) n : -1;
     return rc;
 }
 
@@ -1069,26 +1092,7 @@ store_clear(struct store *st, const char *client_id,
 rc_t
 store_count(struct store *st, enum store_state state, int64_t *n)
 {
-    sqlite3_stmt  *s;
-    int            src;
-    rc_t           rc;
-
-    *n = 0;
-    rc = store_stmt(st, SQL_COUNT, &s);
-    if (rc != RC_OK) {
-        return rc;
-    }
-    if (sqlite3_bind_int(s, 1, (int) state) != SQLITE_OK) {
-        return store_bind_err(st, s, "count");
-    }
-    src = sqlite3_step(s);
-    if (src == SQLITE_ROW) {
-        *n = sqlite3_column_int64(s, 0);
-    } else {
-        rc = store_err(st, src, "count");
-    }
-    store_reset(s);
-    return rc;
+    return store_one_int(st, SQL_COUNT, (int64_t) state, n);
 }
 
 /* *n gets the number of client_id's entries created at since or later. */
@@ -1121,40 +1125,6 @@ store_count_recent(struct store *st, const char *client_id, int64_t since,
 }
 
 /* ---- administration --------------------------------------------------- */
-
-/*
- * Run statement id (?1 = arg when it has a parameter) and read the one
- * integer of its one row. RC_NOTFOUND when that value is NULL.
- */
-static rc_t
-store_one_int(struct store *st, enum store_sql id, int64_t arg,
-    int64_t *v)
-{
-    sqlite3_stmt  *s;
-    int            src;
-    rc_t           rc;
-
-    *v = 0;
-    rc = store_stmt(st, id, &s);
-    if (rc != RC_OK) {
-        return rc;
-    }
-    if (sqlite3_bind_parameter_count(s) > 0
-        && sqlite3_bind_int64(s, 1, arg) != SQLITE_OK)
-    {
-        return store_bind_err(st, s, store_sqls[id]);
-    }
-    src = sqlite3_step(s);
-    if (src != SQLITE_ROW) {
-        rc = store_err(st, src, store_sqls[id]);
-    } else if (sqlite3_column_type(s, 0) == SQLITE_NULL) {
-        rc = RC_NOTFOUND;
-    } else {
-        *v = sqlite3_column_int64(s, 0);
-    }
-    store_reset(s);
-    return rc;
-}
 
 /* Pages in use and free times the page size. */
 rc_t
