@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <zlib.h>
 
 #include "buf.h"
 #include "client.h"
@@ -324,6 +325,21 @@ itc_inner_files(const char *const *paths, size_t n, const char *file_lib)
         free(data);
     }
     return itc_inner(arr, file_lib);
+}
+
+void
+itc_put_be32(unsigned char *p, unsigned long v)
+{
+    p[0] = (unsigned char) (v >> 24);
+    p[1] = (unsigned char) (v >> 16);
+    p[2] = (unsigned char) (v >> 8);
+    p[3] = (unsigned char) v;
+}
+
+unsigned long
+itc_crc32(const unsigned char *p, size_t n)
+{
+    return crc32(crc32(0L, Z_NULL, 0), p, (uInt) n);
 }
 
 int

@@ -66,6 +66,11 @@ char *itc_inner_bytes(const unsigned char *data, size_t len,
 const char *itc_header(const struct itc_reply *r, const char *name,
     char *out, size_t outlen);
 
+/* Store v big-endian in p[0..3], as PNG lengths and CRCs are. */
+void itc_put_be32(unsigned char *p, unsigned long v);
+/* CRC-32 of p[0..n) (zlib's), as a PNG chunk carries over type + data. */
+unsigned long itc_crc32(const unsigned char *p, size_t n);
+
 /* Run a shell command; its exit status. */
 int  itc_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

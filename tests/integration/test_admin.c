@@ -475,31 +475,6 @@ END_TEST
 
 /* ---- backup under load, restore ---------------------------------------- */
 
-static unsigned long
-crc32_of(const unsigned char *p, size_t n)
-{
-    unsigned long  c = 0xffffffffUL;
-    size_t         i;
-    int            k;
-
-    for (i = 0; i < n; i++) {
-        c ^= p[i];
-        for (k = 0; k < 8; k++) {
-            c = (c >> 1) ^ (0xedb88320UL & (0UL - (c & 1)));
-        }
-    }
-    return c ^ 0xffffffffUL;
-}
-
-static void
-put32(unsigned char *p, unsigned long v)
-{
-    p[0] = (unsigned char) (v >> 24);
-    p[1] = (unsigned char) (v >> 16);
-    p[2] = (unsigned char) (v >> 8);
-    p[3] = (unsigned char) v;
-}
-
 /*
  * A 1x1 grey PNG (quick to read) carrying pad bytes of tEXt, so each
  * queued job holds a few hundred KB in the database and the backup
@@ -524,10 +499,10 @@ padded_png(size_t pad, size_t *len)
     ck_assert_ptr_nonnull(p);
     memcpy(p, head, sizeof(head));
     t = p + sizeof(head);
-    put32(t, 8 + pad);
+    itc_put_be32(t, 8 + pad);
     memcpy(t + 4, "tEXtComment", 12);           /* keyword and its NUL */
     memset(t + 16, 'x', pad);
-    put32(t + 16 + pad, crc32_of(t + 4, 4 + 8 + pad));
+    itc_put_be32(t + 16 + pad, itc_crc32(t + 4, 4 + 8 + pad));
     memcpy(t + 20 + pad, tail, sizeof(tail));
     return p;
 }

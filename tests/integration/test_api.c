@@ -379,39 +379,18 @@ END_TEST
 
 /* ---- payload errors -------------------------------------------------- */
 
-static unsigned long
-crc32_png(const unsigned char *p, size_t n)
-{
-    unsigned long  c = 0xffffffffUL;
-    size_t         i;
-    int            k;
-
-    for (i = 0; i < n; i++) {
-        c ^= p[i];
-        for (k = 0; k < 8; k++) {
-            c = (c >> 1) ^ (0xedb88320UL & (0UL - (c & 1)));
-        }
-    }
-    return c ^ 0xffffffffUL;
-}
-
 /* A real PNG whose IHDR (with a right CRC) claims w x h pixels. */
 static unsigned char *
 png_bomb(size_t *len, unsigned w, unsigned h)
 {
     unsigned char  *p;
-    unsigned long   crc;
 
     p = test_read_file(corpus_file("funsd_82254765.png"), len);
     ck_assert_ptr_nonnull(p);
     ck_assert_int_eq(memcmp(p + 12, "IHDR", 4), 0);
-    p[16] = (unsigned char) (w >> 24); p[17] = (unsigned char) (w >> 16);
-    p[18] = (unsigned char) (w >> 8);  p[19] = (unsigned char) w;
-    p[20] = (unsigned char) (h >> 24); p[21] = (unsigned char) (h >> 16);
-    p[22] = (unsigned char) (h >> 8);  p[23] = (unsigned char) h;
-    crc = crc32_png(p + 12, 17);
-    p[29] = (unsigned char) (crc >> 24); p[30] = (unsigned char) (crc >> 16);
-    p[31] = (unsigned char) (crc >> 8);  p[32] = (unsigned char) crc;
+    itc_put_be32(p + 16, w);
+    itc_put_be32(p + 20, h);
+    itc_put_be32(p + 29, itc_crc32(p + 12, 17));
     return p;
 }
 

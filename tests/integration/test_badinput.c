@@ -508,31 +508,6 @@ START_TEST(test_make_images)
 }
 END_TEST
 
-static unsigned long
-crc32_of(const unsigned char *p, size_t n)
-{
-    unsigned long  c = 0xffffffffUL;
-    size_t         i;
-    int            k;
-
-    for (i = 0; i < n; i++) {
-        c ^= p[i];
-        for (k = 0; k < 8; k++) {
-            c = (c >> 1) ^ (0xedb88320UL & (0UL - (c & 1)));
-        }
-    }
-    return c ^ 0xffffffffUL;
-}
-
-static void
-put_be32(unsigned char *p, unsigned long v)
-{
-    p[0] = (unsigned char) (v >> 24);
-    p[1] = (unsigned char) (v >> 16);
-    p[2] = (unsigned char) (v >> 8);
-    p[3] = (unsigned char) v;
-}
-
 /* ---- requests -------------------------------------------------------- */
 
 static void
@@ -1119,9 +1094,9 @@ b_png_bomb(const struct row *w, struct req *q)
     ck_assert_ptr_nonnull(b.data);
     memcpy(b.data, img.one.data, b.len);
     ck_assert_int_eq(memcmp(b.data + 12, "IHDR", 4), 0);
-    put_be32(b.data + 16, 60000);
-    put_be32(b.data + 20, 60000);
-    put_be32(b.data + 29, crc32_of(b.data + 12, 17));
+    itc_put_be32(b.data + 16, 60000);
+    itc_put_be32(b.data + 20, 60000);
+    itc_put_be32(b.data + 29, itc_crc32(b.data + 12, 17));
     seal_blob(q, "doc", &b, NULL);
     free(b.data);
     return 0;
